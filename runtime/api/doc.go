@@ -1,0 +1,7 @@
+// Package api is the lab's API machinery without transport: which resources
+// exist (resources.go), how manifests are decoded strictly with file, document,
+// field and line in every error (decode.go), how objects are defaulted the
+// way the Kubernetes API server defaults them (defaults.go), and how they are
+// validated on create and update (validate.go). Objects are k8s.io/api types.
+// It imports nothing from podlab but labclock.
+package api
