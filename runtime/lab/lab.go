@@ -4,13 +4,10 @@
 // stops and resets that process for the CLI and the TUI.
 package lab
 
-import (
-	"context"
-	"io"
+import "github.com/podlab/podlab/runtime/labhome"
 
-	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/labhome"
-)
+// NodeName is the lab's one virtual node (multi-node labs come later).
+const NodeName = "node-1"
 
 // Options configure a control plane.
 type Options struct {
@@ -26,38 +23,7 @@ type Options struct {
 
 // ResetReport says what `podlab reset` removed.
 type ResetReport struct {
-	Containers, Networks, Volumes, Images int
-	StateRemoved                          bool
-}
-
-// Connect returns a client of the lab's running control plane, starting it
-// in the background first if it is not running (with a one-line notice on notice).
-func Connect(ctx context.Context, home labhome.Home, notice io.Writer) (client.Interface, error) {
-	panic("lab.Connect: not implemented yet")
-}
-
-// Up starts the control plane in the background unless it runs already
-// (alreadyRunning), and returns its status.
-func Up(ctx context.Context, opts Options) (st client.ServerStatus, alreadyRunning bool, err error) {
-	panic("lab.Up: not implemented yet")
-}
-
-// Down stops the control plane; pods keep running and are adopted at the next Up.
-func Down(ctx context.Context, home labhome.Home) (wasRunning bool, err error) {
-	panic("lab.Down: not implemented yet")
-}
-
-// Status reports on the control plane, if it runs.
-func Status(ctx context.Context, home labhome.Home) (st client.ServerStatus, running bool, err error) {
-	panic("lab.Status: not implemented yet")
-}
-
-// Reset stops the control plane and removes every Docker object of this lab and its state.
-func Reset(ctx context.Context, home labhome.Home) (ResetReport, error) {
-	panic("lab.Reset: not implemented yet")
-}
-
-// Serve runs the control plane in the foreground until ctx ends (`podlab serve`).
-func Serve(ctx context.Context, opts Options) error {
-	panic("lab.Serve: not implemented yet")
+	WasRunning                    bool
+	Containers, Networks, Volumes int
+	StateRemoved                  bool
 }
