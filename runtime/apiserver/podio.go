@@ -1,0 +1,233 @@
+package apiserver
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/apiserver/execstream"
+	"github.com/podlab/podlab/runtime/client"
+)
+
+func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, req request) {
+	switch {
+	case req.res.Name == api.Pods.Name && req.subresource == "status":
+		switch r.Method {
+		case http.MethodGet:
+			obj, err := s.cfg.Store.Get(req.res, req.namespace, req.name)
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, obj)
+		case http.MethodPut:
+			s.update(w, r, req, true)
+		default:
+			methodNotAllowed(w, r)
+		}
+	case req.res.Name == api.Pods.Name && req.subresource == "log":
+		s.logs(w, r, req)
+	case req.res.Name == api.Pods.Name && req.subresource == "exec":
+		s.exec(w, r, req)
+	default:
+		writeStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
+	}
+}
+
+// podContainer resolves the container a log or exec request names, with the
+// API server's messages when it is missing or unknown.
+func (s *Server) podContainer(req request, container string) (*corev1.Pod, string, error) {
+	obj, err := s.cfg.Store.Get(api.Pods, req.namespace, req.name)
+	if err != nil {
+		return nil, "", err
+	}
+	pod := obj.(*corev1.Pod)
+	var names []string
+	for _, c := range pod.Spec.InitContainers {
+		names = append(names, c.Name)
+	}
+	var apps []string
+	for _, c := range pod.Spec.Containers {
+		apps = append(apps, c.Name)
+	}
+	names = append(names, apps...)
+	if container == "" {
+		if len(apps) == 1 {
+			return pod, apps[0], nil
+		}
+		msg := fmt.Sprintf("a container name must be specified for pod %s, choose one of: [%s]", pod.Name, strings.Join(apps, " "))
+		if len(pod.Spec.InitContainers) > 0 {
+			var inits []string
+			for _, c := range pod.Spec.InitContainers {
+				inits = append(inits, c.Name)
+			}
+			msg += fmt.Sprintf(" or one of the init containers: [%s]", strings.Join(inits, " "))
+		}
+		return nil, "", apierrors.NewBadRequest(msg)
+	}
+	for _, n := range names {
+		if n == container {
+			return pod, container, nil
+		}
+	}
+	return nil, "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod.Name))
+}
+
+func (s *Server) logs(w http.ResponseWriter, r *http.Request, req request) {
+	q := r.URL.Query()
+	pod, container, err := s.podContainer(req, q.Get("container"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	opts := client.LogOptions{
+		Container:  container,
+		Follow:     q.Get("follow") == "true",
+		Previous:   q.Get("previous") == "true",
+		Timestamps: q.Get("timestamps") == "true",
+	}
+	if v := q.Get("tailLines"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeError(w, apierrors.NewBadRequest("invalid tailLines"))
+			return
+		}
+		opts.TailLines = &n
+	}
+	if v := q.Get("sinceSeconds"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			writeError(w, apierrors.NewBadRequest("invalid sinceSeconds"))
+			return
+		}
+		opts.Since = time.Duration(n) * time.Second
+	}
+	rc, err := s.cfg.PodIO.Logs(r.Context(), pod, opts)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := rc.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// exec upgrades the connection and runs the command through PodIO, framing
+// the streams with execstream.
+func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
+	q := r.URL.Query()
+	pod, container, err := s.podContainer(req, q.Get("container"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cmd := q["command"]
+	if len(cmd) == 0 {
+		writeError(w, apierrors.NewBadRequest("you must specify at least 1 command"))
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
+		writeError(w, apierrors.NewBadRequest("exec needs an upgrade to "+execstream.Upgrade))
+		return
+	}
+	hj, ok := unwrapHijacker(w)
+	if !ok {
+		writeError(w, fmt.Errorf("connection cannot be upgraded"))
+		return
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
+	rw.Flush()
+
+	fw := execstream.NewWriter(conn)
+	stdinR, stdinW := io.Pipe()
+	resize := make(chan client.TermSize, 4)
+	useStdin := q.Get("stdin") == "true"
+	tty := q.Get("tty") == "true"
+	go readClientFrames(rw.Reader, stdinW, resize)
+
+	opts := client.ExecOptions{
+		Container: container, Command: cmd, TTY: tty,
+		Stdout: fw.Channel(execstream.Stdout), Stderr: fw.Channel(execstream.Stderr), Resize: resize,
+	}
+	if useStdin {
+		opts.Stdin = stdinR
+	}
+	code, err := s.cfg.PodIO.Exec(r.Context(), pod, opts)
+	exit := map[string]any{"code": code}
+	if err != nil {
+		exit = map[string]any{"error": err.Error()}
+	}
+	b, _ := json.Marshal(exit)
+	fw.WriteFrame(execstream.Exit, b)
+	stdinW.Close()
+}
+
+func readClientFrames(r *bufio.Reader, stdin *io.PipeWriter, resize chan<- client.TermSize) {
+	defer close(resize)
+	for {
+		ch, payload, err := execstream.ReadFrame(r)
+		if err != nil {
+			stdin.Close()
+			return
+		}
+		switch ch {
+		case execstream.Stdin:
+			if _, err := stdin.Write(payload); err != nil {
+				return
+			}
+		case execstream.StdinClose:
+			stdin.Close()
+		case execstream.Resize:
+			var sz client.TermSize
+			if json.Unmarshal(payload, &sz) == nil {
+				select {
+				case resize <- sz:
+				default:
+				}
+			}
+		}
+	}
+}
+
+func unwrapHijacker(w http.ResponseWriter) (http.Hijacker, bool) {
+	for {
+		if hj, ok := w.(http.Hijacker); ok {
+			return hj, true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil, false
+		}
+		w = u.Unwrap()
+	}
+}

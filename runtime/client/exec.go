@@ -1,0 +1,117 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/apiserver/execstream"
+)
+
+// Exec runs a command in a pod's container over an upgraded connection and
+// returns the command's exit code.
+func (c *Client) Exec(ctx context.Context, namespace, pod string, opts ExecOptions) (int, error) {
+	q := url.Values{}
+	if opts.Container != "" {
+		q.Set("container", opts.Container)
+	}
+	for _, arg := range opts.Command {
+		q.Add("command", arg)
+	}
+	q.Set("stdin", fmt.Sprint(opts.Stdin != nil))
+	q.Set("stdout", "true")
+	q.Set("stderr", fmt.Sprint(!opts.TTY))
+	q.Set("tty", fmt.Sprint(opts.TTY))
+
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.socket)
+	if err != nil {
+		return -1, &UnavailableError{Socket: c.socket, Err: err}
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	req, err := http.NewRequest(http.MethodPost, "http://podlab"+resourcePath(api.Pods, namespace, pod)+"/exec?"+q.Encode(), nil)
+	if err != nil {
+		return -1, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", execstream.Upgrade)
+	if err := req.Write(conn); err != nil {
+		return -1, err
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return -1, err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		return -1, decodeError(resp)
+	}
+
+	fw := execstream.NewWriter(conn)
+	if opts.Stdin != nil {
+		go func() {
+			io.Copy(fw.Channel(execstream.Stdin), opts.Stdin)
+			fw.WriteFrame(execstream.StdinClose, nil)
+		}()
+	}
+	if opts.Resize != nil {
+		go func() {
+			for sz := range opts.Resize {
+				b, _ := json.Marshal(sz)
+				if fw.WriteFrame(execstream.Resize, b) != nil {
+					return
+				}
+			}
+		}()
+	}
+	stdout, stderr := opts.Stdout, opts.Stderr
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	for {
+		ch, payload, err := execstream.ReadFrame(br)
+		if err != nil {
+			if ctx.Err() != nil {
+				return -1, ctx.Err()
+			}
+			return -1, fmt.Errorf("exec stream ended without an exit status: %w", err)
+		}
+		switch ch {
+		case execstream.Stdout:
+			stdout.Write(payload)
+		case execstream.Stderr:
+			stderr.Write(payload)
+		case execstream.Exit:
+			var exit struct {
+				Code  int    `json:"code"`
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(payload, &exit); err != nil {
+				return -1, err
+			}
+			if exit.Error != "" {
+				return -1, &ExecError{Message: exit.Error}
+			}
+			return exit.Code, nil
+		}
+	}
+}
+
+// ExecError is a failure to run the command at all (not its exit status).
+type ExecError struct{ Message string }
+
+func (e *ExecError) Error() string { return strings.TrimSpace(e.Message) }
