@@ -269,4 +269,3 @@ func QOSClass(pod *corev1.Pod) corev1.PodQOSClass {
 	}
 	return corev1.PodQOSBurstable
 }
-

@@ -463,4 +463,3 @@ func specDiff(a, b *corev1.PodSpec) string {
 	}
 	return "  changed: " + strings.Join(changed, ", ")
 }
-

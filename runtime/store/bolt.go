@@ -85,7 +85,9 @@ func (s *Store) ResourceVersion() string {
 
 func key(namespace, name string) []byte { return []byte(namespace + "/" + name) }
 
-func groupResource(res api.Resource) schema.GroupResource { return schema.GroupResource{Resource: res.Name} }
+func groupResource(res api.Resource) schema.GroupResource {
+	return schema.GroupResource{Resource: res.Name}
+}
 
 func checkScope(res api.Resource, namespace string) error {
 	if res.Namespaced && namespace == "" {

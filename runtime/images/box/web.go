@@ -223,4 +223,3 @@ func logRequests(l *log.Logger, h http.Handler) http.Handler {
 		l.Printf("%s \"%s %s %s\" %d %d \"%s\"", r.RemoteAddr, r.Method, r.URL.RequestURI(), r.Proto, sw.code, sw.n, r.UserAgent())
 	})
 }
-

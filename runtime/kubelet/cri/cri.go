@@ -92,10 +92,10 @@ type PodRef struct {
 
 // ContainerInfo is what the engine reports about one container of the lab.
 type ContainerInfo struct {
-	ID    string
-	Name  string // the engine's container name
-	Pod   PodRef
-	Kind  ContainerKind
+	ID   string
+	Name string // the engine's container name
+	Pod  PodRef
+	Kind ContainerKind
 	// Container is the pod spec's container name ("" for the sandbox).
 	Container string
 	// Attempt counts restarts of this container in this pod: 0 for the first run.
@@ -166,7 +166,7 @@ type ContainerConfig struct {
 	HostPID     bool
 	HostIPC     bool
 
-	Image      string // the image to run (already resolved: stand-in substituted)
+	Image      string   // the image to run (already resolved: stand-in substituted)
 	Entrypoint []string // nil: the image's entrypoint (Kubernetes "command")
 	Cmd        []string // nil: the image's cmd (Kubernetes "args")
 	Env        []string // "NAME=value"
