@@ -160,7 +160,18 @@ func (e *Engine) labels(pod cri.PodRef, kind cri.ContainerKind, container string
 
 // ListContainers returns every container of this lab.
 func (e *Engine) ListContainers(ctx context.Context) ([]cri.ContainerInfo, error) {
-	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: e.labFilter()})
+	return e.list(ctx, e.labFilter())
+}
+
+// ListPodContainers returns the containers of one pod.
+func (e *Engine) ListPodContainers(ctx context.Context, podUID string) ([]cri.ContainerInfo, error) {
+	f := e.labFilter()
+	f.Add("label", LabelPodUID+"="+podUID)
+	return e.list(ctx, f)
+}
+
+func (e *Engine) list(ctx context.Context, f filters.Args) ([]cri.ContainerInfo, error) {
+	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +239,15 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// SignalContainer sends a signal to the container's main process.
+// SignalContainer sends a signal to the container's main process; "" means
+// its stop signal.
 func (e *Engine) SignalContainer(ctx context.Context, id, signal string) error {
+	if signal == "" {
+		signal = "SIGTERM"
+		if c, err := e.cli.ContainerInspect(ctx, id); err == nil && c.Config != nil && c.Config.StopSignal != "" {
+			signal = c.Config.StopSignal
+		}
+	}
 	err := e.cli.ContainerKill(ctx, id, signal)
 	if err != nil && (errdefs.IsConflict(err) || strings.Contains(err.Error(), "is not running")) {
 		return nil // already stopped

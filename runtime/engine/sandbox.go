@@ -32,6 +32,24 @@ func (e *Engine) EnsureNetwork(ctx context.Context) error {
 	return err
 }
 
+// NodeIP is the lab network's gateway: the address of the (virtual) node
+// as its pods see it.
+func (e *Engine) NodeIP(ctx context.Context) (string, error) {
+	if err := e.EnsureNetwork(ctx); err != nil {
+		return "", err
+	}
+	n, err := e.cli.NetworkInspect(ctx, e.NetworkName(), network.InspectOptions{})
+	if err != nil {
+		return "", err
+	}
+	for _, c := range n.IPAM.Config {
+		if c.Gateway != "" {
+			return c.Gateway, nil
+		}
+	}
+	return "", fmt.Errorf("the lab network %s has no gateway", e.NetworkName())
+}
+
 // RunSandbox creates and starts a pod's pause container. It owns the pod's
 // network, IPC (shareable, so others can join) and UTS namespaces, and the
 // PID namespace that containers join with shareProcessNamespace.

@@ -23,6 +23,10 @@ type ContainerRuntime interface {
 	// ListContainers returns every container of this lab: sandboxes, init and
 	// app containers, running or not.
 	ListContainers(ctx context.Context) ([]ContainerInfo, error)
+	// ListPodContainers returns the containers of one pod (by UID).
+	ListPodContainers(ctx context.Context, podUID string) ([]ContainerInfo, error)
+	// NodeIP is the address pods see their node at (the lab network's gateway).
+	NodeIP(ctx context.Context) (string, error)
 	// InspectContainer returns one container's current state.
 	InspectContainer(ctx context.Context, id string) (ContainerInfo, error)
 
@@ -32,7 +36,9 @@ type ContainerRuntime interface {
 	// CreateContainer creates (does not start) an init or app container in a sandbox.
 	CreateContainer(ctx context.Context, cfg ContainerConfig) (id string, err error)
 	StartContainer(ctx context.Context, id string) error
-	// SignalContainer sends a signal ("SIGTERM", "SIGKILL", "SIGQUIT", ...) to the container's main process.
+	// SignalContainer sends a signal ("SIGTERM", "SIGKILL", "SIGQUIT", ...) to
+	// the container's main process; "" sends the container's stop signal
+	// (the image's STOPSIGNAL, else SIGTERM).
 	SignalContainer(ctx context.Context, id, signal string) error
 	// WaitStopped returns when the container is no longer running or ctx ends.
 	WaitStopped(ctx context.Context, id string) error

@@ -42,10 +42,3 @@ type Observation struct {
 	HostIP  string
 	Now     time.Time
 }
-
-// Compute returns the pod's new status. It keeps conditions it does not own
-// (PodScheduled) from obs.Pod.Status and keeps lastTransitionTime of
-// conditions whose status did not change.
-func Compute(obs Observation) corev1.PodStatus {
-	panic("status.Compute: not implemented yet")
-}

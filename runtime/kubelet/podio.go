@@ -1,0 +1,73 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podlab/podlab/runtime/client"
+	"github.com/podlab/podlab/runtime/kubelet/cri"
+)
+
+// Logs streams a container's log for the API server (kubectl logs).
+func (k *Kubelet) Logs(ctx context.Context, pod *corev1.Pod, opts client.LogOptions) (io.ReadCloser, error) {
+	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	if err != nil {
+		return nil, err
+	}
+	view := newPodView(containers)
+	c := view.latest(opts.Container)
+	if opts.Previous {
+		c = view.previous(opts.Container)
+		if c == nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", opts.Container, pod.Name))
+		}
+	}
+	if c == nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %s", opts.Container, pod.Name, k.waitingReason(pod, opts.Container)))
+	}
+	lo := cri.LogOptions{Follow: opts.Follow && c.State == cri.StateRunning, TailLines: -1, Timestamps: opts.Timestamps}
+	if opts.TailLines != nil {
+		lo.TailLines = *opts.TailLines
+	}
+	if opts.Since > 0 {
+		lo.Since = time.Now().Add(-opts.Since)
+	}
+	return k.rt.Logs(ctx, c.ID, lo)
+}
+
+func (k *Kubelet) waitingReason(pod *corev1.Pod, name string) string {
+	for _, s := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+		if s.Name == name && s.State.Waiting != nil {
+			return s.State.Waiting.Reason
+		}
+	}
+	return "ContainerCreating"
+}
+
+// Exec runs a command in a running container for the API server (kubectl exec).
+func (k *Kubelet) Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
+	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	if err != nil {
+		return -1, err
+	}
+	c := newPodView(containers).latest(opts.Container)
+	if c == nil || c.State != cri.StateRunning {
+		return -1, apierrors.NewBadRequest(fmt.Sprintf("unable to upgrade connection: container not found (%q)", opts.Container))
+	}
+	var resize chan cri.TermSize
+	if opts.Resize != nil {
+		resize = make(chan cri.TermSize, 4)
+		go func() {
+			defer close(resize)
+			for sz := range opts.Resize {
+				resize <- cri.TermSize{Width: sz.Width, Height: sz.Height}
+			}
+		}()
+	}
+	return k.rt.Exec(ctx, c.ID, cri.ExecOptions{Cmd: opts.Command, TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: resize})
+}
