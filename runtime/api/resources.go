@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Object is what the store keeps: a k8s.io/api type with object metadata.
@@ -25,8 +26,8 @@ type Resource struct {
 	New        func() Object
 }
 
-// GVK is the group-version-kind podlab writes into apiVersion/kind.
-func (r Resource) GVK() (apiVersion, kind string) { return "v1", r.Kind }
+// GroupResource names the resource in API errors (`pods "web" not found`).
+func (r Resource) GroupResource() schema.GroupResource { return schema.GroupResource{Resource: r.Name} }
 
 // Core resources, in the order `podlab api-resources` lists them.
 var (

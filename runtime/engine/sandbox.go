@@ -69,8 +69,6 @@ func (e *Engine) RunSandbox(ctx context.Context, cfg cri.SandboxConfig) (cri.Con
 		NetworkMode: container.NetworkMode(e.NetworkName()),
 		IpcMode:     "shareable",
 		DNS:         cfg.DNSServers, DNSSearch: cfg.DNSSearches, DNSOptions: cfg.DNSOptions,
-		// A pod's sandbox is small and must not be OOM-killed before its containers.
-		OomScoreAdj: -998,
 	}
 	conf := &container.Config{
 		Image:    img,

@@ -116,24 +116,43 @@ func Ensure(ctx context.Context, cli *client.Client, binary string) (Set, error)
 	if err := CheckStatic(binary); err != nil {
 		return Set{}, err
 	}
-	buildCtx, err := buildContext(binary)
-	if err != nil {
-		return Set{}, err
+	// The binary goes into one base image; each role is a thin image on top
+	// of it, so the binary is sent to the engine once.
+	base := strings.Replace(set.Box, "podlab/box:", "podlab/base:", 1)
+	if _, err := cli.ImageInspect(ctx, base); err != nil {
+		buildCtx, err := buildContext(binary)
+		if err != nil {
+			return Set{}, err
+		}
+		if err := buildOne(ctx, cli, buildCtx, "base", base); err != nil {
+			return Set{}, fmt.Errorf("building %s: %w", base, err)
+		}
 	}
 	for _, i := range missing {
 		r := roles[i]
 		ref := *r.field(&set)
-		if err := buildOne(ctx, cli, buildCtx, r.name, ref); err != nil {
+		df := "FROM " + base + "\n" + r.config + "\n"
+		if err := buildOne(ctx, cli, dockerfileContext(df), r.name, ref); err != nil {
 			return Set{}, fmt.Errorf("building %s: %w", ref, err)
 		}
 	}
 	return set, nil
 }
 
+// dockerfileContext is a build context holding only a Dockerfile.
+func dockerfileContext(dockerfile string) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile)), ModTime: time.Unix(0, 0)})
+	tw.Write([]byte(dockerfile))
+	tw.Close()
+	return buf.Bytes()
+}
+
 func buildOne(ctx context.Context, cli *client.Client, tarball []byte, role, ref string) error {
 	resp, err := cli.ImageBuild(ctx, bytes.NewReader(tarball), build.ImageBuildOptions{
 		Tags:        []string{ref},
-		Dockerfile:  "Dockerfile." + role,
+		Dockerfile:  "Dockerfile",
 		Remove:      true,
 		ForceRemove: true,
 		Labels:      map[string]string{LabelManaged: "true", LabelRole: role},
@@ -163,8 +182,8 @@ func buildOne(ctx context.Context, cli *client.Client, tarball []byte, role, ref
 	}
 }
 
-// buildContext builds the in-memory build context: a Dockerfile per role and one
-// shared rootfs, so every image shares the layer holding the binary.
+// buildContext builds the in-memory context of the base image: its
+// Dockerfile and the rootfs with the binary and a link per applet.
 func buildContext(binary string) ([]byte, error) {
 	bin, err := os.ReadFile(binary)
 	if err != nil {
@@ -193,11 +212,9 @@ func buildContext(binary string) ([]byte, error) {
 	link := func(name, target string) error {
 		return add(&tar.Header{Name: name, Linkname: target, Mode: 0o777, Typeflag: tar.TypeSymlink}, nil)
 	}
-	for _, r := range roles {
-		df := "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" + r.config + "\n"
-		if err := file("Dockerfile."+r.name, 0o644, df); err != nil {
-			return nil, err
-		}
+	df := "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+	if err := file("Dockerfile", 0o644, df); err != nil {
+		return nil, err
 	}
 	steps := []error{
 		dir("rootfs", 0o755), dir("rootfs/bin", 0o755), dir("rootfs/sbin", 0o755), dir("rootfs/usr", 0o755),
@@ -279,10 +296,13 @@ func Remove(ctx context.Context, cli *client.Client) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for _, img := range list {
-		for _, tag := range img.RepoTags {
-			if _, err := cli.ImageRemove(ctx, tag, image.RemoveOptions{PruneChildren: true}); err == nil {
-				n++
+	// Two passes: a base image goes only after the role images built on it.
+	for pass := 0; pass < 2; pass++ {
+		for _, img := range list {
+			for _, tag := range img.RepoTags {
+				if _, err := cli.ImageRemove(ctx, tag, image.RemoveOptions{PruneChildren: true}); err == nil {
+					n++
+				}
 			}
 		}
 	}

@@ -183,6 +183,11 @@ func (k *Kubelet) ensureSandbox(ctx context.Context, w *podWorker, pod *corev1.P
 			k.rt.RemoveContainer(ctx, sb.ID)
 		}
 	}
+	if wait := w.sandboxRetryIn(); wait > 0 {
+		// A failed sandbox creation waits out its backoff, whatever events arrive meanwhile.
+		w.wakeIn(wait)
+		return nil, false
+	}
 	var dns []string
 	sb, err := k.rt.RunSandbox(ctx, cri.SandboxConfig{
 		Pod: podRef(pod, k.cfg.NodeName), Hostname: podspec.Hostname(pod),
@@ -192,7 +197,7 @@ func (k *Kubelet) ensureSandbox(ctx context.Context, w *podWorker, pod *corev1.P
 	if err != nil {
 		msg := fmt.Sprintf("Failed to create pod sandbox: %v", err)
 		k.rec.Event(pod, "", corev1.EventTypeWarning, "FailedCreatePodSandBox", msg)
-		w.wakeIn(labclock.Scaled(backoffInitial))
+		w.sandboxFailed(labclock.Scaled(backoffInitial))
 		return nil, false
 	}
 	if !pod.Spec.HostNetwork {

@@ -22,6 +22,8 @@ type podWorker struct {
 	// (the image itself or podlab's stand-in) once resolved.
 	images map[string]string
 	wakeAt time.Time
+	// sandboxRetryAt holds off a new sandbox after a failed creation.
+	sandboxRetryAt time.Time
 
 	kick chan struct{}
 }
@@ -59,6 +61,19 @@ func (w *podWorker) wakeIn(d time.Duration) {
 	if w.wakeAt.IsZero() || at.Before(w.wakeAt) {
 		w.wakeAt = at
 	}
+}
+
+func (w *podWorker) sandboxFailed(backoff time.Duration) {
+	w.mu.Lock()
+	w.sandboxRetryAt = time.Now().Add(backoff)
+	w.mu.Unlock()
+	w.wakeIn(backoff)
+}
+
+func (w *podWorker) sandboxRetryIn() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Until(w.sandboxRetryAt)
 }
 
 func (w *podWorker) snapshot() (*corev1.Pod, bool) {

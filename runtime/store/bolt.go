@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/uuid"
@@ -84,10 +83,6 @@ func (s *Store) ResourceVersion() string {
 }
 
 func key(namespace, name string) []byte { return []byte(namespace + "/" + name) }
-
-func groupResource(res api.Resource) schema.GroupResource {
-	return schema.GroupResource{Resource: res.Name}
-}
 
 func checkScope(res api.Resource, namespace string) error {
 	if res.Namespaced && namespace == "" {
@@ -172,7 +167,7 @@ func (s *Store) Create(res api.Resource, in api.Object) (api.Object, error) {
 	return s.write(func(tx *bolt.Tx) (*WatchEvent, api.Resource, error) {
 		b := tx.Bucket([]byte(res.Name))
 		if b.Get(key(obj.GetNamespace(), obj.GetName())) != nil {
-			return nil, res, apierrors.NewAlreadyExists(groupResource(res), obj.GetName())
+			return nil, res, apierrors.NewAlreadyExists(res.GroupResource(), obj.GetName())
 		}
 		obj.SetUID(types.UID(uuid.NewUUID()))
 		obj.SetCreationTimestamp(metav1.NewTime(s.clock().Truncate(time.Second)))
@@ -193,7 +188,7 @@ func (s *Store) Get(res api.Resource, namespace, name string) (api.Object, error
 	err := s.db.View(func(tx *bolt.Tx) error {
 		data := tx.Bucket([]byte(res.Name)).Get(key(namespace, name))
 		if data == nil {
-			return apierrors.NewNotFound(groupResource(res), name)
+			return apierrors.NewNotFound(res.GroupResource(), name)
 		}
 		var err error
 		obj, err = decode(res, data)
@@ -254,14 +249,14 @@ func (s *Store) Update(res api.Resource, in api.Object) (api.Object, error) {
 	return s.write(func(tx *bolt.Tx) (*WatchEvent, api.Resource, error) {
 		data := tx.Bucket([]byte(res.Name)).Get(key(obj.GetNamespace(), obj.GetName()))
 		if data == nil {
-			return nil, res, apierrors.NewNotFound(groupResource(res), obj.GetName())
+			return nil, res, apierrors.NewNotFound(res.GroupResource(), obj.GetName())
 		}
 		cur, err := decode(res, data)
 		if err != nil {
 			return nil, res, err
 		}
 		if rv := obj.GetResourceVersion(); rv != "" && rv != cur.GetResourceVersion() {
-			return nil, res, apierrors.NewConflict(groupResource(res), obj.GetName(),
+			return nil, res, apierrors.NewConflict(res.GroupResource(), obj.GetName(),
 				fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
 		}
 		// Identity and creation fields belong to the store.
@@ -306,7 +301,7 @@ func (s *Store) Delete(res api.Resource, namespace, name string) (api.Object, er
 	return s.write(func(tx *bolt.Tx) (*WatchEvent, api.Resource, error) {
 		data := tx.Bucket([]byte(res.Name)).Get(key(namespace, name))
 		if data == nil {
-			return nil, res, apierrors.NewNotFound(groupResource(res), name)
+			return nil, res, apierrors.NewNotFound(res.GroupResource(), name)
 		}
 		obj, err := decode(res, data)
 		if err != nil {

@@ -1,5 +1,151 @@
-// Package cli is podlab's kubectl-shaped command line.
+// Package cli is podlab's kubectl-shaped command line: the lab's own verbs
+// (up, down, status, reset) and kubectl's (apply, get, describe, logs, exec,
+// delete, label, annotate, edit, create), with kubectl's flags, output and
+// messages, so `alias kubectl=podlab` makes Pod tutorials work. It talks to
+// the control plane only through runtime/client.
 package cli
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podlab/podlab/runtime/client"
+	"github.com/podlab/podlab/runtime/lab"
+	"github.com/podlab/podlab/runtime/labhome"
+)
+
+// app holds what every command shares: streams, the namespace flag and the
+// way to reach the control plane (replaced by a fake in tests).
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	namespace      string
+	connect        func(ctx context.Context) (client.Interface, error)
+	home           func() (labhome.Home, error)
+}
+
+// exitError carries an exit code through cobra without printing twice.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // Main runs the command line with args (without the program name) and returns the exit code.
-func Main(args []string) int { return 0 }
+func Main(args []string) int {
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, home: labhome.Default}
+	a.connect = func(ctx context.Context) (client.Interface, error) {
+		home, err := a.home()
+		if err != nil {
+			return nil, err
+		}
+		return lab.Connect(ctx, home, a.stderr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return a.run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(a.stderr, formatError(err))
+	return 1
+}
+
+// formatError words an error the way kubectl does: API errors as
+// `Error from server (Reason): message`, others as `error: message`.
+func formatError(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		s := st.Status()
+		reason := string(s.Reason)
+		if reason == "" {
+			reason = "InternalError"
+		}
+		return fmt.Sprintf("Error from server (%s): %s", reason, s.Message)
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "error: ") || strings.HasPrefix(msg, "Error from server") {
+		return msg
+	}
+	return "error: " + msg
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "podlab",
+		Short: "A terminal lab that teaches Kubernetes Pods by running them for real",
+		Long: `podlab runs real Pods on your local Docker Engine — a pause container per
+Pod, init and app containers that join its namespaces, restarts with the
+kubelet's backoff — and manages them with kubectl's commands.
+
+  podlab up                      start the lab's control plane
+  podlab apply -f pod.yaml       run the Pods of a manifest
+  podlab get pods -o wide        watch them (-w to follow)
+  podlab describe pod NAME       see their containers, conditions and events
+  podlab logs / exec / delete    as with kubectl
+
+Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.PersistentFlags().StringVarP(&a.namespace, "namespace", "n", "", "If present, the namespace scope for this CLI request")
+	root.AddGroup(&cobra.Group{ID: "lab", Title: "The lab:"}, &cobra.Group{ID: "basic", Title: "Basic commands (as kubectl):"},
+		&cobra.Group{ID: "debug", Title: "Troubleshooting and debugging commands (as kubectl):"})
+	for _, c := range []*cobra.Command{a.upCommand(), a.downCommand(), a.statusCommand(), a.resetCommand(), a.nodeCommand()} {
+		c.GroupID = "lab"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.applyCommand(), a.createCommand(), a.getCommand(), a.deleteCommand(), a.labelCommand("label"), a.labelCommand("annotate"), a.editCommand()} {
+		c.GroupID = "basic"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.describeCommand(), a.logsCommand(), a.execCommand()} {
+		c.GroupID = "debug"
+		root.AddCommand(c)
+	}
+	root.AddCommand(a.serveCommand(), a.apiResourcesCommand(), a.versionCommand(), a.completionCommand(root))
+	return root
+}
+
+// ns is the namespace to act in: -n, else default.
+func (a *app) ns() string {
+	if a.namespace == "" {
+		return "default"
+	}
+	return a.namespace
+}
+
+func (a *app) client(cmd *cobra.Command) (client.Interface, error) {
+	return a.connect(cmd.Context())
+}
+
+func (a *app) printWarnings(ws []string) {
+	for _, w := range ws {
+		fmt.Fprintf(a.stderr, "Warning: %s\n", w)
+	}
+}
+
+type clientIface = client.Interface

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+
+	"github.com/podlab/podlab/runtime/api"
+)
+
+// lastApplied is the annotation kubectl apply keeps the applied manifest in.
+const lastApplied = corev1.LastAppliedConfigAnnotation
+
+func (a *app) applyCommand() *cobra.Command {
+	var files []string
+	var recursive bool
+	c := &cobra.Command{
+		Use:   "apply -f FILENAME",
+		Short: "Apply a configuration to a resource by file name or stdin",
+		Example: `  # Run the Pod in pod.yaml
+  podlab apply -f pod.yaml
+
+  # Apply every manifest in a directory, or from stdin
+  podlab apply -f manifests/
+  cat pod.yaml | podlab apply -f -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ms, err := a.readManifests(files, recursive)
+			if err != nil {
+				return err
+			}
+			cl, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			failed := false
+			for _, m := range ms {
+				if err := a.applyOne(cmd, cl, m); err != nil {
+					fmt.Fprintln(a.stderr, formatError(err))
+					failed = true
+				}
+			}
+			if failed {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "The files that contain the configurations to apply")
+	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "Process the directory used in -f recursively")
+	return c
+}
+
+func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error {
+	res, _ := api.ForObject(m.Object)
+	ns, err := a.objectNamespace(m, res)
+	if err != nil {
+		return err
+	}
+	obj := m.Object.DeepCopyObject().(api.Object)
+	obj.SetNamespace(ns)
+	api.SetTypeMeta(obj)
+	// kubectl stores the manifest as applied, without the annotation itself.
+	modified, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	cur, err := cl.Get(cmd.Context(), res, ns, obj.GetName())
+	if apierrors.IsNotFound(err) {
+		ann := obj.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[lastApplied] = string(modified) + "\n"
+		obj.SetAnnotations(ann)
+		_, warnings, err := cl.Create(cmd.Context(), res, obj)
+		a.printWarnings(warnings)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s created\n", typeName(res, obj.GetName()))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	original := []byte(cur.GetAnnotations()[lastApplied])
+	current, err := json.Marshal(cur)
+	if err != nil {
+		return err
+	}
+	// kubectl's three-way strategic merge: what the last apply set and the
+	// new manifest dropped is removed; fields others set are left alone.
+	withAnn := obj.DeepCopyObject().(api.Object)
+	ann := withAnn.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[lastApplied] = string(modified) + "\n"
+	withAnn.SetAnnotations(ann)
+	modifiedWithAnn, err := json.Marshal(withAnn)
+	if err != nil {
+		return err
+	}
+	meta, err := strategicpatch.NewPatchMetaFromStruct(res.New())
+	if err != nil {
+		return err
+	}
+	patch, err := strategicpatch.CreateThreeWayMergePatch(original, modifiedWithAnn, current, meta, true)
+	if err != nil {
+		return fmt.Errorf("creating the patch for %s: %w", typeName(res, obj.GetName()), err)
+	}
+	if string(patch) == "{}" {
+		fmt.Fprintf(a.stdout, "%s unchanged\n", typeName(res, obj.GetName()))
+		return nil
+	}
+	_, warnings, err := cl.Patch(cmd.Context(), res, ns, obj.GetName(), types.StrategicMergePatchType, patch)
+	a.printWarnings(warnings)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s configured\n", typeName(res, obj.GetName()))
+	return nil
+}

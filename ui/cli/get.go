@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/store"
+	"github.com/podlab/podlab/ui/cli/printers"
+)
+
+// target is one resource type with the names asked for (none: all).
+type target struct {
+	res   api.Resource
+	names []string
+}
+
+// parseTargets reads kubectl's forms: "pods", "pods web db", "pod/web",
+// "pods,nodes", and "all" (pods, for now).
+func parseTargets(args []string) ([]target, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("you must specify the type of resource to get. Use \"podlab api-resources\" for a complete list of supported resources")
+	}
+	if strings.Contains(args[0], "/") {
+		var out []target
+		for _, a := range args {
+			typ, name, ok := strings.Cut(a, "/")
+			if !ok {
+				return nil, fmt.Errorf("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'podlab get resource/<resource_name>' instead of 'podlab get resource resource/<resource_name>'")
+			}
+			res, err := lookupResource(typ)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, target{res: res, names: []string{name}})
+		}
+		return out, nil
+	}
+	var out []target
+	for _, typ := range strings.Split(args[0], ",") {
+		if typ == "all" {
+			out = append(out, target{res: api.Pods})
+			continue
+		}
+		res, err := lookupResource(typ)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, target{res: res, names: args[1:]})
+	}
+	return out, nil
+}
+
+func lookupResource(typ string) (api.Resource, error) {
+	res, ok := api.Lookup(typ)
+	if !ok {
+		return api.Resource{}, fmt.Errorf("the server doesn't have a resource type %q", typ)
+	}
+	return res, nil
+}
+
+type getFlags struct {
+	output, selector, fieldSelector string
+	allNamespaces, watch, watchOnly bool
+	showLabels, noHeaders           bool
+	labelColumns                    []string
+}
+
+func (f *getFlags) listOptions() (store.ListOptions, error) {
+	var opts store.ListOptions
+	if f.selector != "" {
+		sel, err := labels.Parse(f.selector)
+		if err != nil {
+			return opts, fmt.Errorf("unable to parse requirement: %v", err)
+		}
+		opts.LabelSelector = sel
+	}
+	if f.fieldSelector != "" {
+		sel, err := fields.ParseSelector(f.fieldSelector)
+		if err != nil {
+			return opts, err
+		}
+		opts.FieldSelector = sel
+	}
+	return opts, nil
+}
+
+func (a *app) getCommand() *cobra.Command {
+	var f getFlags
+	c := &cobra.Command{
+		Use:   "get TYPE[.VERSION][,TYPE...] [NAME | -l label] | TYPE/NAME ...",
+		Short: "Display one or many resources",
+		Example: `  podlab get pods
+  podlab get pods -o wide
+  podlab get pod web -o yaml
+  podlab get pods -l app=web -w
+  podlab get events -A`,
+		ValidArgsFunction: a.completeResources,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			targets, err := parseTargets(args)
+			if err != nil {
+				return err
+			}
+			switch f.output {
+			case "", "wide", "yaml", "json", "name":
+			default:
+				return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", f.output)
+			}
+			opts, err := f.listOptions()
+			if err != nil {
+				return err
+			}
+			cl, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			if f.watch || f.watchOnly {
+				if len(targets) != 1 {
+					return fmt.Errorf("you may only specify a single resource type")
+				}
+				return a.watch(cmd.Context(), cl, targets[0], f, opts)
+			}
+			failed := false
+			for i, t := range targets {
+				if i > 0 && f.output == "" {
+					fmt.Fprintln(a.stdout)
+				}
+				if err := a.getTarget(cmd.Context(), cl, t, f, opts, len(targets) > 1); err != nil {
+					fmt.Fprintln(a.stderr, formatError(err))
+					failed = true
+				}
+			}
+			if failed {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&f.output, "output", "o", "", "Output format. One of: (json, yaml, name, wide)")
+	c.Flags().StringVarP(&f.selector, "selector", "l", "", "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'")
+	c.Flags().StringVar(&f.fieldSelector, "field-selector", "", "Selector (field query) to filter on, supports '=', '==', and '!='")
+	c.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "If present, list the requested object(s) across all namespaces")
+	c.Flags().BoolVarP(&f.watch, "watch", "w", false, "After listing/getting the requested object, watch for changes")
+	c.Flags().BoolVar(&f.watchOnly, "watch-only", false, "Watch for changes to the requested object(s), without listing/getting first")
+	c.Flags().BoolVar(&f.showLabels, "show-labels", false, "When printing, show all labels as the last column")
+	c.Flags().BoolVar(&f.noHeaders, "no-headers", false, "When using the default or custom-column output format, don't print headers")
+	c.Flags().StringSliceVarP(&f.labelColumns, "label-columns", "L", nil, "Accepts a comma separated list of labels that are going to be presented as columns")
+	return c
+}
+
+func (a *app) tableOptions(f getFlags, withNS bool) printers.TableOptions {
+	return printers.TableOptions{Wide: f.output == "wide", NoHeaders: f.noHeaders, WithNamespace: withNS,
+		ShowLabels: f.showLabels, LabelColumns: f.labelColumns, Now: time.Now()}
+}
+
+func (a *app) getTarget(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions, prefixKind bool) error {
+	ns := a.ns()
+	if f.allNamespaces || !t.res.Namespaced {
+		ns = ""
+	}
+	var objs []api.Object
+	single := len(t.names) == 1
+	if len(t.names) > 0 {
+		for _, name := range t.names {
+			o, err := cl.Get(ctx, t.res, a.ns(), name)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, o)
+		}
+	} else {
+		list, _, err := cl.List(ctx, t.res, ns, opts)
+		if err != nil {
+			return err
+		}
+		objs = list
+		if t.res.Name == api.Events.Name {
+			sortEvents(objs)
+		}
+		if len(objs) == 0 {
+			if f.output == "json" || f.output == "yaml" {
+				return printers.PrintObjects(a.stdout, f.output, t.res, nil, true)
+			}
+			fmt.Fprintln(a.stderr, printers.NoResources(ns, f.allNamespaces || !t.res.Namespaced))
+			return nil
+		}
+	}
+	switch f.output {
+	case "yaml", "json", "name":
+		return printers.PrintObjects(a.stdout, f.output, t.res, objs, !single)
+	}
+	return printers.PrintTable(a.stdout, t.res, objs, a.tableOptions(f, f.allNamespaces && t.res.Namespaced))
+}
+
+func sortEvents(objs []api.Object) {
+	last := func(o api.Object) time.Time {
+		e := o.(*corev1.Event)
+		if !e.LastTimestamp.IsZero() {
+			return e.LastTimestamp.Time
+		}
+		return e.EventTime.Time
+	}
+	sort.SliceStable(objs, func(i, j int) bool { return last(objs[i]).Before(last(objs[j])) })
+}
+
+// watch prints the current table, then a row per change, as kubectl get -w.
+func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions) error {
+	ns := a.ns()
+	if f.allNamespaces || !t.res.Namespaced {
+		ns = ""
+	}
+	if len(t.names) == 1 {
+		opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", t.names[0])
+	}
+	list, rv, err := cl.List(ctx, t.res, ns, opts)
+	if err != nil {
+		return err
+	}
+	if len(t.names) == 1 && len(list) == 0 {
+		return apierrors.NewNotFound(t.res.GroupResource(), t.names[0])
+	}
+	topts := a.tableOptions(f, f.allNamespaces && t.res.Namespaced)
+	tw := newTabWriter(a.stdout)
+	printRow := func(o api.Object) {
+		switch f.output {
+		case "yaml", "json", "name":
+			printers.PrintObjects(a.stdout, f.output, t.res, []api.Object{o}, false)
+			return
+		}
+		topts.Now = time.Now()
+		fmt.Fprintln(tw, strings.Join(printers.Row(t.res, o, topts), "\t"))
+		tw.Flush()
+	}
+	if f.output == "" || f.output == "wide" {
+		if !f.noHeaders {
+			fmt.Fprintln(tw, strings.Join(printers.Headers(t.res, topts), "\t"))
+		}
+	}
+	if !f.watchOnly {
+		if t.res.Name == api.Events.Name {
+			sortEvents(list)
+		}
+		for _, o := range list {
+			printRow(o)
+		}
+	}
+	tw.Flush()
+	ch, err := cl.Watch(ctx, t.res, ns, opts, rv)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			printRow(ev.Object)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/podlab/podlab/runtime/api"
+)
+
+// labelCommand builds `label` and `annotate`, which differ only in the map they change.
+func (a *app) labelCommand(verb string) *cobra.Command {
+	var overwrite, all bool
+	var selector string
+	field, past := "labels", "labeled"
+	if verb == "annotate" {
+		field, past = "annotations", "annotated"
+	}
+	c := &cobra.Command{
+		Use:               verb + " [--overwrite] (TYPE NAME | TYPE/NAME) KEY_1=VAL_1 ... KEY_N=VAL_N",
+		Short:             fmt.Sprintf("Update the %s on a resource", field),
+		Example:           fmt.Sprintf("  podlab %s pod web tier=frontend\n  podlab %s pod web tier-", verb, verb),
+		ValidArgsFunction: a.completeResources,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var objArgs, changes []string
+			for _, arg := range args {
+				if strings.Contains(arg, "=") || strings.HasSuffix(arg, "-") {
+					changes = append(changes, arg)
+				} else {
+					objArgs = append(objArgs, arg)
+				}
+			}
+			if len(changes) == 0 {
+				return fmt.Errorf("at least one %s update is required", strings.TrimSuffix(field, "s"))
+			}
+			set, remove := map[string]string{}, []string{}
+			for _, ch := range changes {
+				if k, ok := strings.CutSuffix(ch, "-"); ok && !strings.Contains(ch, "=") {
+					remove = append(remove, k)
+					continue
+				}
+				k, v, _ := strings.Cut(ch, "=")
+				if verb == "label" {
+					if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+						return fmt.Errorf("invalid label spec: %s", ch)
+					}
+					if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+						return fmt.Errorf("invalid label value: %q: %s", ch, strings.Join(errs, "; "))
+					}
+				}
+				set[k] = v
+			}
+			targets, err := parseTargets(objArgs)
+			if err != nil {
+				return err
+			}
+			cl, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			for _, t := range targets {
+				ns := a.ns()
+				names := t.names
+				if len(names) == 0 {
+					if selector == "" && !all {
+						return fmt.Errorf("resource(s) were provided, but no name was specified")
+					}
+					opts, err := (&getFlags{selector: selector}).listOptions()
+					if err != nil {
+						return err
+					}
+					list, _, err := cl.List(cmd.Context(), t.res, ns, opts)
+					if err != nil {
+						return err
+					}
+					for _, o := range list {
+						names = append(names, o.GetName())
+					}
+				}
+				for _, name := range names {
+					if err := a.relabel(cmd, t.res, ns, name, field, past, set, remove, overwrite); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&overwrite, "overwrite", false, fmt.Sprintf("If true, allow %s to be overwritten, otherwise reject updates that overwrite existing %s", field, field))
+	c.Flags().StringVarP(&selector, "selector", "l", "", "Selector (label query) to filter on")
+	c.Flags().BoolVar(&all, "all", false, "Select all resources, in the namespace of the specified resource types")
+	return c
+}
+
+func (a *app) relabel(cmd *cobra.Command, res api.Resource, ns, name, field, past string, set map[string]string, remove []string, overwrite bool) error {
+	cl, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	cur, err := cl.Get(cmd.Context(), res, ns, name)
+	if err != nil {
+		return err
+	}
+	existing := cur.GetLabels()
+	if field == "annotations" {
+		existing = cur.GetAnnotations()
+	}
+	patch := map[string]any{}
+	changed := false
+	for k, v := range set {
+		if old, ok := existing[k]; ok && !overwrite {
+			if old == v {
+				continue
+			}
+			return fmt.Errorf("'%s' already has a value (%s), and --overwrite is false", k, old)
+		}
+		if existing[k] != v || existing == nil {
+			changed = true
+		}
+		patch[k] = v
+	}
+	for _, k := range remove {
+		if _, ok := existing[k]; ok {
+			changed = true
+		}
+		patch[k] = nil
+	}
+	if !changed {
+		fmt.Fprintf(a.stdout, "%s not %s\n", typeName(res, name), past)
+		return nil
+	}
+	body, _ := json.Marshal(map[string]any{"metadata": map[string]any{field: patch}})
+	if _, _, err := cl.Patch(cmd.Context(), res, ns, name, types.MergePatchType, body); err != nil {
+		return err
+	}
+	verb := past
+	if len(set) == 0 && field == "labels" {
+		verb = "unlabeled"
+	}
+	fmt.Fprintf(a.stdout, "%s %s\n", typeName(res, name), verb)
+	return nil
+}
