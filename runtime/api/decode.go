@@ -146,7 +146,11 @@ func decodeDocument(source string, docNum int, multi bool, root *yaml.Node) ([]M
 	}
 	var generic any
 	if err := root.Decode(&generic); err != nil {
-		return nil, fail(root.Line, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		line := yamlErrorLine(err)
+		if line == 0 {
+			line = root.Line
+		}
+		return nil, fail(line, "", "%s", yamlErrorMessage(err))
 	}
 	data, err := json.Marshal(jsonCompatible(generic))
 	if err != nil {
@@ -155,8 +159,9 @@ func decodeDocument(source string, docNum int, multi bool, root *yaml.Node) ([]M
 	obj := res.New()
 	var errs []error
 	for _, fe := range strictDecode(data, obj) {
+		field := refineField(root, fe)
 		errs = append(errs, &ManifestError{Source: source, Document: docNum, MultiDoc: multi,
-			Line: lineOf(root, fe.Field), Field: fe.Field, Message: fe.Message})
+			Line: lineOf(root, field), Field: field, Message: fe.Message})
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -166,7 +171,34 @@ func decodeDocument(source string, docNum int, multi bool, root *yaml.Node) ([]M
 }
 
 // fieldProblem is a decoding problem at a field path.
-type fieldProblem struct{ Field, Message string }
+type fieldProblem struct {
+	Field, Message string
+	// wantString is set for a type error where a string was expected.
+	wantString bool
+}
+
+// refineField points a type error inside a map (labels, annotations, data)
+// at the offending key: JSON type errors name only the map.
+func refineField(root *yaml.Node, fe fieldProblem) string {
+	if !fe.wantString || fe.Field == "" {
+		return fe.Field
+	}
+	n := root
+	for _, tok := range pathToken.FindAllString(fe.Field, -1) {
+		if n = childNode(n, tok); n == nil {
+			return fe.Field
+		}
+	}
+	if n.Kind != yaml.MappingNode {
+		return fe.Field
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if v := n.Content[i+1]; v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return fe.Field + "." + n.Content[i].Value
+		}
+	}
+	return fe.Field
+}
 
 var quotedField = regexp.MustCompile(`^(unknown|duplicate) field "([^"]*)"$`)
 
@@ -179,7 +211,8 @@ func strictDecode(data []byte, obj any) []fieldProblem {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			out = append(out, fieldProblem{Field: te.Field, Message: fmt.Sprintf("Invalid value: expected %s, got %s", goTypeName(te.Type.String()), te.Value)})
+			out = append(out, fieldProblem{Field: te.Field, Message: fmt.Sprintf("Invalid value: expected %s, got %s", goTypeName(te.Type.String()), te.Value),
+				wantString: te.Type.String() == "string"})
 		default:
 			msg := err.Error()
 			if fe, ok := err.(kjson.FieldError); ok {
@@ -302,9 +335,12 @@ func yamlErrorLine(err error) int {
 	return 0
 }
 
+var yamlLinePrefix = regexp.MustCompile(`^\s*line \d+: `)
+
 func yamlErrorMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = regexp.MustCompile(`^line \d+: `).ReplaceAllString(msg, "")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = yamlLinePrefix.ReplaceAllString(msg, "")
 	return "invalid YAML: " + msg
 }
 

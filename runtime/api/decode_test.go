@@ -1,0 +1,193 @@
+package api
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func manifestErrs(t *testing.T, err error) []*ManifestError {
+	t.Helper()
+	if err == nil {
+		t.Fatal("expected an error")
+	}
+	var out []*ManifestError
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			var me *ManifestError
+			if !errors.As(e, &me) {
+				t.Fatalf("error %v is not a *ManifestError", e)
+			}
+			out = append(out, me)
+		}
+		return out
+	}
+	var me *ManifestError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v is not a *ManifestError", err)
+	}
+	return []*ManifestError{me}
+}
+
+func TestDecodeErrorsNameFileLineAndField(t *testing.T) {
+	cases := []struct {
+		name, doc string
+		want      string
+	}{
+		{"unknown field", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: app\n    image: nginx\n    comand: [sleep]\n",
+			`pod.yaml:9: spec.containers[0].comand: unknown field "comand"`},
+		{"wrong type", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    version: 1\nspec:\n  containers:\n  - name: app\n    image: nginx\n",
+			`pod.yaml:6: metadata.labels.version: Invalid value: expected a string`},
+		{"missing kind", "apiVersion: v1\nmetadata:\n  name: web\n",
+			`pod.yaml:1: kind: Required value`},
+		{"unserved kind", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+			`pod.yaml:2: kind: kind Deployment (apps/v1) is not served by this lab`},
+		{"bad yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n   labels: x\n",
+			`pod.yaml:5: invalid YAML`},
+		{"duplicate key", "apiVersion: v1\nkind: Pod\nkind: Pod\nmetadata:\n  name: web\n",
+			`pod.yaml:3: invalid YAML: mapping key "kind" already defined`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode("pod.yaml", []byte(c.doc))
+			errs := manifestErrs(t, err)
+			if !strings.HasPrefix(errs[0].Error(), c.want) {
+				t.Fatalf("error:\n got %q\nwant prefix %q", errs[0].Error(), c.want)
+			}
+		})
+	}
+}
+
+func TestDecodeMultiDocumentLinesAreAbsolute(t *testing.T) {
+	doc := `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: one
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  containers:
+  - name: app
+    image: busybox
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: three
+spec:
+  containers:
+  - name: app
+    imagee: busybox
+`
+	_, err := Decode("all.yaml", []byte(doc))
+	errs := manifestErrs(t, err)
+	if len(errs) != 1 || errs[0].Line != 22 || errs[0].Document != 3 {
+		t.Fatalf("got %v, want one error at line 22 of document 3", err)
+	}
+	if !strings.Contains(errs[0].Error(), "all.yaml:22: document 3: spec.containers[0].imagee") {
+		t.Fatalf("message %q", errs[0].Error())
+	}
+	// Without the bad document all objects decode, each knowing its start line.
+	ms, err := Decode("all.yaml", []byte(strings.Split(doc, "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: three")[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[1].Line != 6 || ms[1].Object.GetName() != "two" {
+		t.Fatalf("manifests = %+v", ms)
+	}
+	if got := ms[1].LineOf("spec.containers[0].image"); got != 13 {
+		t.Fatalf("LineOf(image) = %d, want 13", got)
+	}
+}
+
+func TestDecodeAllOrNothing(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  restartPolicy: [x]\n"
+	ms, err := Decode("x.yaml", []byte(doc))
+	if err == nil || ms != nil {
+		t.Fatalf("Decode = %v, %v; want no objects and an error", ms, err)
+	}
+}
+
+func TestDecodeJSONAndList(t *testing.T) {
+	ms, err := Decode("pod.json", []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"containers":[{"name":"a","image":"busybox"}]}}`))
+	if err != nil || len(ms) != 1 || ms[0].Object.(*corev1.Pod).Spec.Containers[0].Image != "busybox" {
+		t.Fatalf("JSON decode = %v, %v", ms, err)
+	}
+	list := "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n"
+	ms, err = Decode("list.yaml", []byte(list))
+	if err != nil || len(ms) != 2 || ms[1].Object.GetName() != "b" || ms[1].Line != 8 {
+		t.Fatalf("List decode = %+v, %v", ms, err)
+	}
+}
+
+func TestValidateManifestReportsLines(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: My_Pod\nspec:\n  restartPolicy: Sometimes\n  containers:\n  - name: app\n    image: \"\"\n"
+	ms, err := Decode("bad.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := manifestErrs(t, ValidateManifest(ms[0]))
+	got := map[string]int{}
+	for _, e := range errs {
+		got[e.Field] = e.Line
+	}
+	want := map[string]int{"metadata.name": 4, "spec.restartPolicy": 6, "spec.containers[0].image": 9}
+	for f, line := range want {
+		if got[f] != line {
+			t.Errorf("field %s: line %d, want %d (all: %v)", f, got[f], line, errs)
+		}
+	}
+	if !strings.Contains(ValidateManifest(ms[0]).Error(), `spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"`) {
+		t.Errorf("restartPolicy message not upstream's: %v", ValidateManifest(ms[0]))
+	}
+}
+
+func TestSeedsManifestsDecodeAndValidate(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no testdata manifests")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := Decode(f, data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, m := range ms {
+			if err := ValidateManifest(m); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Pod}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ms, err := Decode("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		for _, m := range ms {
+			_ = ValidateManifest(m) // must not panic
+			m.LineOf("spec.containers[0].image")
+		}
+	})
+}
