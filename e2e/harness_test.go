@@ -209,3 +209,10 @@ func mustContain(t *testing.T, what, got string, wants ...string) {
 }
 
 var _ = fmt.Sprintf
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
