@@ -1,33 +1,27 @@
-// Package images builds podlab's own container images on the local engine,
-// with no registry and no Dockerfile on disk: every image is FROM scratch and
-// holds the static podlab binary as /bin/box, a multi-call program (package
-// box) linked under each applet's name. It also names which upstream images
-// each one stands in for. It imports runtime/images/box only for applet names.
+// Package images makes podlab's own container images on the local engine,
+// with no registry, no build and no Dockerfile: every image holds just the
+// static podlab binary as /bin/box, a multi-call program (package box)
+// linked under each applet's name, and all of them are loaded as one image
+// archive. It also names the upstream images each one stands in for.
+// It imports runtime/images/box only for applet names.
 package images
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 
 	"github.com/podlab/podlab/internal/version"
-	"github.com/podlab/podlab/runtime/images/box"
 )
 
 // Labels every podlab image carries.
@@ -45,17 +39,26 @@ type Set struct {
 	Liveness string // a web server whose /healthz fails after 10 s (the upstream liveness demo)
 }
 
-// roles pairs each image with its Dockerfile instructions after the COPY.
+// imageConfig is the part of an OCI/Docker image config podlab sets.
+type imageConfig struct {
+	Entrypoint   []string            `json:"Entrypoint,omitempty"`
+	Cmd          []string            `json:"Cmd,omitempty"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	StopSignal   string              `json:"StopSignal,omitempty"`
+}
+
+// roles are podlab's images: one rootfs, different entrypoints.
 var roles = []struct {
 	name   string
 	field  func(*Set) *string
-	config string
+	config imageConfig
 }{
-	{"pause", func(s *Set) *string { return &s.Pause }, `ENTRYPOINT ["/pause"]`},
-	{"box", func(s *Set) *string { return &s.Box }, `CMD ["sh"]`},
-	{"web", func(s *Set) *string { return &s.Web }, "EXPOSE 8080\nENTRYPOINT [\"/bin/web\"]"},
-	{"nginx", func(s *Set) *string { return &s.Nginx }, "EXPOSE 80\nSTOPSIGNAL SIGQUIT\nCMD [\"nginx\", \"-g\", \"daemon off;\"]"},
-	{"liveness", func(s *Set) *string { return &s.Liveness }, "EXPOSE 8080\nENTRYPOINT [\"/bin/web\", \"--port\", \"8080\", \"--fail-after\", \"10s\"]"},
+	{"pause", func(s *Set) *string { return &s.Pause }, imageConfig{Entrypoint: []string{"/pause"}}},
+	{"box", func(s *Set) *string { return &s.Box }, imageConfig{Cmd: []string{"sh"}}},
+	{"web", func(s *Set) *string { return &s.Web }, imageConfig{Entrypoint: []string{"/bin/web"}, ExposedPorts: map[string]struct{}{"8080/tcp": {}}}},
+	// As the upstream nginx image: SIGQUIT is its graceful stop signal.
+	{"nginx", func(s *Set) *string { return &s.Nginx }, imageConfig{Cmd: []string{"nginx", "-g", "daemon off;"}, ExposedPorts: map[string]struct{}{"80/tcp": {}}, StopSignal: "SIGQUIT"}},
+	{"liveness", func(s *Set) *string { return &s.Liveness }, imageConfig{Entrypoint: []string{"/bin/web", "--port", "8080", "--fail-after", "10s"}, ExposedPorts: map[string]struct{}{"8080/tcp": {}}}},
 }
 
 // Refs computes the image references for binary: the tag carries podlab's
@@ -94,7 +97,7 @@ func CheckStatic(binary string) error {
 	return nil
 }
 
-// Ensure builds whichever of podlab's images are missing from the engine and
+// Ensure loads podlab's images into the engine when any is missing, and
 // returns their references.
 func Ensure(ctx context.Context, cli *client.Client, binary string) (Set, error) {
 	set, err := Refs(binary)
@@ -116,132 +119,14 @@ func Ensure(ctx context.Context, cli *client.Client, binary string) (Set, error)
 	if err := CheckStatic(binary); err != nil {
 		return Set{}, err
 	}
-	// The binary goes into one base image; each role is a thin image on top
-	// of it, so the binary is sent to the engine once.
-	base := strings.Replace(set.Box, "podlab/box:", "podlab/base:", 1)
-	if _, err := cli.ImageInspect(ctx, base); err != nil {
-		buildCtx, err := buildContext(binary)
-		if err != nil {
-			return Set{}, err
-		}
-		if err := buildOne(ctx, cli, buildCtx, "base", base); err != nil {
-			return Set{}, fmt.Errorf("building %s: %w", base, err)
-		}
+	archive, err := imageArchive(binary, set)
+	if err != nil {
+		return Set{}, err
 	}
-	for _, i := range missing {
-		r := roles[i]
-		ref := *r.field(&set)
-		df := "FROM " + base + "\n" + r.config + "\n"
-		if err := buildOne(ctx, cli, dockerfileContext(df), r.name, ref); err != nil {
-			return Set{}, fmt.Errorf("building %s: %w", ref, err)
-		}
+	if err := load(ctx, cli, archive); err != nil {
+		return Set{}, fmt.Errorf("loading podlab's images into the engine: %w", err)
 	}
 	return set, nil
-}
-
-// dockerfileContext is a build context holding only a Dockerfile.
-func dockerfileContext(dockerfile string) []byte {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile)), ModTime: time.Unix(0, 0)})
-	tw.Write([]byte(dockerfile))
-	tw.Close()
-	return buf.Bytes()
-}
-
-func buildOne(ctx context.Context, cli *client.Client, tarball []byte, role, ref string) error {
-	resp, err := cli.ImageBuild(ctx, bytes.NewReader(tarball), build.ImageBuildOptions{
-		Tags:        []string{ref},
-		Dockerfile:  "Dockerfile",
-		Remove:      true,
-		ForceRemove: true,
-		Labels:      map[string]string{LabelManaged: "true", LabelRole: role},
-	})
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	// The build reports failures inside its JSON stream.
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var msg struct {
-			Error       string `json:"error"`
-			ErrorDetail struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		if msg.Error != "" {
-			return errors.New(msg.Error)
-		}
-	}
-}
-
-// buildContext builds the in-memory context of the base image: its
-// Dockerfile and the rootfs with the binary and a link per applet.
-func buildContext(binary string) ([]byte, error) {
-	bin, err := os.ReadFile(binary)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	now := time.Unix(0, 0) // fixed times keep the layer identical across builds
-	add := func(hdr *tar.Header, body []byte) error {
-		hdr.ModTime = now
-		if hdr.Typeflag == tar.TypeReg {
-			hdr.Size = int64(len(body))
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err := tw.Write(body)
-		return err
-	}
-	file := func(name string, mode int64, body string) error {
-		return add(&tar.Header{Name: name, Mode: mode, Typeflag: tar.TypeReg}, []byte(body))
-	}
-	dir := func(name string, mode int64) error {
-		return add(&tar.Header{Name: name + "/", Mode: mode, Typeflag: tar.TypeDir}, nil)
-	}
-	link := func(name, target string) error {
-		return add(&tar.Header{Name: name, Linkname: target, Mode: 0o777, Typeflag: tar.TypeSymlink}, nil)
-	}
-	df := "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
-	if err := file("Dockerfile", 0o644, df); err != nil {
-		return nil, err
-	}
-	steps := []error{
-		dir("rootfs", 0o755), dir("rootfs/bin", 0o755), dir("rootfs/sbin", 0o755), dir("rootfs/usr", 0o755),
-		dir("rootfs/usr/bin", 0o755), dir("rootfs/usr/sbin", 0o755), dir("rootfs/etc", 0o755),
-		dir("rootfs/tmp", 0o1777), dir("rootfs/var", 0o755), dir("rootfs/var/run", 0o755), dir("rootfs/root", 0o700),
-		dir("rootfs/srv", 0o755), dir("rootfs/srv/www", 0o755), dir("rootfs/usr/share", 0o755),
-		dir("rootfs/usr/share/nginx", 0o755), dir("rootfs/usr/share/nginx/html", 0o755), dir("rootfs/home", 0o755),
-		add(&tar.Header{Name: "rootfs/bin/box", Mode: 0o755, Typeflag: tar.TypeReg}, bin),
-		file("rootfs/etc/passwd", 0o644, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"),
-		file("rootfs/etc/group", 0o644, "root:x:0:\nnobody:x:65534:\n"),
-		file("rootfs/srv/www/index.html", 0o644, "<h1>podlab web</h1>\n<p>Served by podlab's small web server.</p>\n"),
-		file("rootfs/usr/share/nginx/html/index.html", 0o644, nginxIndex),
-		link("rootfs/pause", "/bin/box"),
-		link("rootfs/usr/sbin/nginx", "/bin/box"),
-	}
-	for _, name := range box.Names() {
-		steps = append(steps, link("rootfs/bin/"+name, "box"))
-	}
-	for _, err := range steps {
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 const nginxIndex = `<!DOCTYPE html>
