@@ -19,6 +19,9 @@ import (
 	"github.com/podlab/podlab/runtime/store"
 )
 
+// maxSeen bounds the identities a recorder remembers for folding repeats.
+const maxSeen = 4096
+
 // Recorder writes events on behalf of one component on one host.
 type Recorder struct {
 	store  store.API
@@ -68,6 +71,10 @@ func (r *Recorder) record(obj api.Object, fieldPath, eventType, reason, message 
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.seen) > maxSeen {
+		// Forget old identities: at worst a repeat starts a new event object.
+		r.seen = map[string]string{}
+	}
 	if name, ok := r.seen[key]; ok {
 		_, err := r.store.GuaranteedUpdate(api.Events, namespace, name, func(o api.Object) (api.Object, error) {
 			ev := o.(*corev1.Event)

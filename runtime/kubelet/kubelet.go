@@ -62,10 +62,11 @@ type Kubelet struct {
 	// preStop runs before a container is signalled (set by the lifecycle hooks).
 	preStop PreStopHook
 
-	mu      sync.Mutex
-	workers map[types.UID]*podWorker
-	nodeIP  string
-	ctx     context.Context
+	mu         sync.Mutex
+	workers    map[types.UID]*podWorker
+	nodeIP     string
+	registered bool
+	ctx        context.Context
 }
 
 // New returns a kubelet for cfg.NodeName.
@@ -81,9 +82,9 @@ func New(cfg Config) (*Kubelet, error) {
 	}, nil
 }
 
-// Run runs the node agent until ctx ends. Pods keep running when it stops.
-func (k *Kubelet) Run(ctx context.Context) error {
-	k.ctx = ctx
+// Register prepares the node's network and registers its Node object; the
+// control plane calls it before serving, so the node is there from the start.
+func (k *Kubelet) Register(ctx context.Context) error {
 	if err := k.rt.EnsureNetwork(ctx); err != nil {
 		return fmt.Errorf("kubelet: %w", err)
 	}
@@ -92,6 +93,18 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	if err := k.registerNode(); err != nil {
 		return fmt.Errorf("kubelet: registering node %s: %w", k.cfg.NodeName, err)
+	}
+	k.registered = true
+	return nil
+}
+
+// Run runs the node agent until ctx ends. Pods keep running when it stops.
+func (k *Kubelet) Run(ctx context.Context) error {
+	k.ctx = ctx
+	if !k.registered {
+		if err := k.Register(ctx); err != nil {
+			return err
+		}
 	}
 	go func() {
 		if err := k.rt.EnsureImages(ctx); err != nil {

@@ -83,6 +83,9 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if err := kl.Register(ctx); err != nil {
+		return err
+	}
 	sched := scheduler.New(st, events.New(st, "default-scheduler", ""))
 
 	started := time.Now()

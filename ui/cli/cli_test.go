@@ -251,3 +251,31 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestEditThroughEditor(t *testing.T) {
+	h := newHarness(t)
+	h.run("", "apply", "-f", h.file("web.yaml", webPod))
+	script := h.file("editor.sh", "#!/bin/sh\nsed -i 's/tier: front/tier: edited/' \"$1\"\n")
+	os.Chmod(script, 0o755)
+	t.Setenv("KUBE_EDITOR", script)
+	if out, errOut, code := h.run("", "edit", "pod", "web"); code != 0 || out != "pod/web edited\n" {
+		t.Fatalf("edit: %d %q %q", code, out, errOut)
+	}
+	o, _ := h.st.Get(api.Pods, "default", "web")
+	if o.GetLabels()["tier"] != "edited" {
+		t.Fatalf("labels after edit: %v", o.GetLabels())
+	}
+	noop := h.file("noop.sh", "#!/bin/sh\ntrue\n")
+	os.Chmod(noop, 0o755)
+	t.Setenv("KUBE_EDITOR", noop)
+	if out, _, _ := h.run("", "edit", "pod/web"); out != "Edit cancelled, no changes made.\n" {
+		t.Fatalf("unchanged edit: %q", out)
+	}
+	bad := h.file("bad.sh", "#!/bin/sh\nsed -i 's/restartPolicy: Always/restartPolicy: Never/' \"$1\"\n")
+	os.Chmod(bad, 0o755)
+	t.Setenv("KUBE_EDITOR", bad)
+	_, errOut, code := h.run("", "edit", "pod", "web")
+	if code != 1 || !strings.Contains(errOut, "pod updates may not change fields other than") || !strings.Contains(errOut, "A copy of your changes has been stored to") {
+		t.Fatalf("forbidden edit: %d %q", code, errOut)
+	}
+}

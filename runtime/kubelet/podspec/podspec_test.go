@@ -47,7 +47,7 @@ func testPod() *corev1.Pod {
 
 func TestEnvOrderOverrideAndExpansion(t *testing.T) {
 	c := &corev1.Container{
-		Name: "app",
+		Name:    "app",
 		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}}, Prefix: "CFG_"}},
 		Env: []corev1.EnvVar{
 			{Name: "GREETING", Value: "hello"},
