@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podlab/podlab/internal/testenv"
+)
+
+// tmux runs a tmux command against the test's own server socket.
+func tmux(t *testing.T, sock string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// `podlab exec -it` gives a real terminal: an interactive shell in the pod,
+// driven through tmux like a learner's keyboard.
+func TestExecInteractiveShellInATerminal(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if testenv.CI() {
+			t.Fatal("tmux is required in CI (scripts/test installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	l := newLab(t)
+	l.apply("sleeper.yaml", sleeperPod)
+	l.waitRunning("sleeper")
+	sock := t.TempDir() + "/tmux.sock"
+	env := []string{"PODLAB_HOME=" + l.home, "PODLAB_TIME_SCALE=" + timeScale}
+	cmd := "env " + strings.Join(env, " ") + " " + l.bin + " exec -it sleeper -- sh"
+	tmux(t, sock, "new-session", "-d", "-x", "100", "-y", "30", "-s", "podlab", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+
+	screen := func() string { return tmux(t, sock, "capture-pane", "-p", "-t", "podlab") }
+	waitScreen := func(want string) string {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			s := screen()
+			if strings.Contains(s, want) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("screen never showed %q:\n%s", want, s)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitScreen("/ #")
+	tmux(t, sock, "send-keys", "-t", "podlab", "echo answer=$((6*7)); hostname", "Enter")
+	s := waitScreen("answer=42")
+	if !strings.Contains(s, "sleeper") {
+		t.Fatalf("hostname inside the pod is not the pod's name:\n%s", s)
+	}
+	tmux(t, sock, "send-keys", "-t", "podlab", "exit", "Enter")
+}
+
+// `podlab get pods -w` prints the table, then a row per change.
+func TestGetPodsWatch(t *testing.T) {
+	l := newLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, l.bin, "get", "pods", "-w")
+	cmd.Env = l.env()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	l.apply("sleeper.yaml", sleeperPod)
+	l.waitRunning("sleeper")
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	cmd.Wait()
+	text := out.String()
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	if !strings.HasPrefix(lines[0], "NAME") || len(lines) < 3 {
+		t.Fatalf("watch output:\n%s", text)
+	}
+	if !strings.Contains(text, "Pending") && !strings.Contains(text, "ContainerCreating") {
+		t.Fatalf("watch never showed the pod starting:\n%s", text)
+	}
+	if !strings.Contains(lines[len(lines)-1], "Running") {
+		t.Fatalf("last watch row is not Running:\n%s", text)
+	}
+}
