@@ -113,8 +113,8 @@ func asExit(err error, st *interp.ExitStatus) bool {
 // interactiveShell reads commands line by line with a busybox-like prompt.
 func interactiveShell(ctx context.Context, r *interp.Runner) int {
 	prompt := func() {
-		cwd, _ := os.Getwd()
-		fmt.Fprintf(os.Stdout, "%s # ", cwd)
+		// The runner keeps the shell's working directory (cd does not chdir the process).
+		fmt.Fprintf(os.Stdout, "%s # ", r.Dir)
 	}
 	parser := syntax.NewParser()
 	prompt()
