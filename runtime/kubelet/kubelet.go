@@ -15,6 +15,7 @@ import (
 
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
+	"github.com/podlab/podlab/runtime/kubelet/prober"
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/labhome"
 	"github.com/podlab/podlab/runtime/store"
@@ -59,8 +60,7 @@ type Kubelet struct {
 	backoff      *flowcontrol.Backoff
 	imageBackoff *flowcontrol.Backoff
 
-	// preStop runs before a container is signalled (set by the lifecycle hooks).
-	preStop PreStopHook
+	probes *prober.Manager
 
 	mu         sync.Mutex
 	workers    map[types.UID]*podWorker
@@ -74,12 +74,45 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.NodeName == "" || cfg.Store == nil || cfg.Runtime == nil || cfg.Recorder == nil {
 		return nil, fmt.Errorf("kubelet: node name, store, runtime and recorder are required")
 	}
-	return &Kubelet{
+	k := &Kubelet{
 		cfg: cfg, rt: cfg.Runtime, st: cfg.Store, rec: cfg.Recorder,
 		backoff:      flowcontrol.NewBackOff(labclock.Scaled(backoffInitial), labclock.Scaled(backoffMax)),
 		imageBackoff: flowcontrol.NewBackOff(labclock.Scaled(backoffInitial), labclock.Scaled(backoffMax)),
 		workers:      map[types.UID]*podWorker{},
-	}, nil
+	}
+	k.probes = prober.NewManager(cfg.Runtime, prober.Hooks{
+		Event: func(pod *corev1.Pod, fieldPath, eventType, reason, message string) {
+			k.rec.Event(pod, fieldPath, eventType, reason, message)
+		},
+		Changed: k.triggerPod,
+		Kill:    k.killForProbe,
+	})
+	return k, nil
+}
+
+// triggerPod asks the pod's worker for a sync.
+func (k *Kubelet) triggerPod(uid types.UID) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if w := k.workers[uid]; w != nil {
+		w.trigger()
+	}
+}
+
+// killForProbe restarts a container whose liveness or startup probe failed,
+// with the probe's own terminationGracePeriodSeconds when it sets one.
+func (k *Kubelet) killForProbe(pod *corev1.Pod, container, containerID, message string, grace *int64) {
+	ctx := k.ctx
+	info, err := k.rt.InspectContainer(ctx, containerID)
+	if err != nil || info.State != cri.StateRunning {
+		return
+	}
+	g := gracePeriod(pod)
+	if grace != nil {
+		g = *grace
+	}
+	k.killContainer(ctx, pod, info, g, message)
+	k.triggerPod(pod.UID)
 }
 
 // Register prepares the node's network and registers its Node object; the

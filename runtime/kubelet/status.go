@@ -55,8 +55,9 @@ func (k *Kubelet) observeContainer(w *podWorker, c *corev1.Container, view *podV
 		oc.Waiting = wt
 	}
 	running := oc.Current != nil && oc.Current.State == cri.StateRunning
-	// Without probes a running container is ready and started (probes come with issue 3).
-	oc.Ready, oc.Started = running, running
+	// Readiness and startup come from the probes (a container without them is ready once running).
+	oc.Ready = running && k.probes.Ready(w.podSnapshot(), c)
+	oc.Started = running && k.probes.Started(w.podSnapshot(), c)
 	return oc
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/kubelet/podspec"
+	"github.com/podlab/podlab/runtime/kubelet/prober"
 	"github.com/podlab/podlab/runtime/labclock"
 )
 
@@ -99,6 +100,8 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 	}
 	view := newPodView(containers)
 	if deleted || pod.DeletionTimestamp != nil {
+		// A deleting pod is not probed (upstream skips liveness; its containers are stopping).
+		k.probes.RemovePod(pod.UID)
 		return k.terminatePod(ctx, w, pod, view, deleted)
 	}
 	if isTerminal(pod) {
@@ -122,6 +125,7 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 	if err == nil {
 		view = newPodView(containers)
 	}
+	k.updateProbes(pod, view)
 	st := k.writeStatus(ctx, w, pod, &view)
 	if st != nil && (st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed) {
 		// Upstream kills the sandbox of a finished pod; its containers stay for logs.
@@ -129,6 +133,21 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 	}
 	k.gcContainers(ctx, view)
 	return false
+}
+
+// updateProbes keeps a probe worker per running app container.
+func (k *Kubelet) updateProbes(pod *corev1.Pod, view podView) {
+	running := map[string]prober.Running{}
+	for i := range pod.Spec.Containers {
+		if cur := view.latest(pod.Spec.Containers[i].Name); cur != nil && cur.State == cri.StateRunning {
+			running[cur.Container] = prober.Running{ID: cur.ID, StartedAt: cur.StartedAt}
+		}
+	}
+	sandbox := ""
+	if view.sandbox != nil {
+		sandbox = view.sandbox.ID
+	}
+	k.probes.Update(pod, running, sandbox)
 }
 
 // holdAll marks every container that is not running as held back for reason.

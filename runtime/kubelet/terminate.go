@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,25 +15,27 @@ import (
 	"github.com/podlab/podlab/runtime/labclock"
 )
 
-// PreStopHook runs a container's preStop hook before it is signalled; its
-// time counts against the grace period. Probes and hooks plug in here.
-type PreStopHook func(ctx context.Context, pod *corev1.Pod, c cri.ContainerInfo)
-
 // killContainer stops one container as the kubelet does: the Killing event,
-// the preStop hook, the stop signal, then SIGKILL when the grace period ends.
+// the preStop hook (its time counts against the grace period), the stop
+// signal, then SIGKILL when the grace period ends — with upstream's minimum
+// of 2 s left for the signal after the hook.
 func (k *Kubelet) killContainer(ctx context.Context, pod *corev1.Pod, c cri.ContainerInfo, grace int64, message string) {
 	if grace < minimumGracePeriod {
 		grace = minimumGracePeriod
 	}
 	k.rec.Event(pod, fieldPath(pod, c.Container), corev1.EventTypeNormal, "Killing", message)
-	gctx, cancel := context.WithTimeout(ctx, labclock.Seconds(grace))
-	defer cancel()
-	if k.preStop != nil {
-		k.preStop(gctx, pod, c)
+	deadline := time.Now().Add(labclock.Seconds(grace))
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	k.runPreStop(hctx, pod, c)
+	cancel()
+	if min := time.Now().Add(labclock.Seconds(minimumGracePeriod)); deadline.Before(min) {
+		deadline = min
 	}
 	if err := k.rt.SignalContainer(ctx, c.ID, ""); err != nil {
 		log.Printf("kubelet: stopping %s: %v", c.Name, err)
 	}
+	gctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	if err := k.rt.WaitStopped(gctx, c.ID); err != nil && ctx.Err() == nil {
 		k.rt.SignalContainer(ctx, c.ID, "SIGKILL")
 		k.rt.WaitStopped(ctx, c.ID)
@@ -89,6 +92,7 @@ func (k *Kubelet) terminatePod(ctx context.Context, w *podWorker, pod *corev1.Po
 			}
 		}
 	}
+	k.probes.RemovePod(pod.UID)
 	k.backoff.GC()
 	return true
 }

@@ -76,6 +76,13 @@ func (w *podWorker) sandboxRetryIn() time.Duration {
 	return time.Until(w.sandboxRetryAt)
 }
 
+// podSnapshot is the worker's pod (for identity: UID and spec).
+func (w *podWorker) podSnapshot() *corev1.Pod {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod
+}
+
 func (w *podWorker) snapshot() (*corev1.Pod, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -25,7 +25,13 @@ func register(fn Applet, names ...string) {
 // Lookup returns the applet named by argv0's base name, if there is one.
 func Lookup(argv0 string) (Applet, bool) {
 	a, ok := applets[filepath.Base(argv0)]
-	return a, ok
+	if !ok {
+		return nil, false
+	}
+	return func(argv []string) int {
+		asInit()
+		return a(argv)
+	}, true
 }
 
 // Names lists every applet name, sorted (the image builder links each).

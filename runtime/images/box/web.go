@@ -45,12 +45,30 @@ func webMain(argv []string) int {
 	}
 	fs := flag.NewFlagSet("web", flag.ContinueOnError)
 	cfg := webConfig{serverName: "podlab-web", pidFile: "/tmp/web.pid"}
-	fs.IntVar(&cfg.port, "port", 8080, "port to listen on")
+	args := argv[1:]
+	// agnhost's subcommands, so manifests written for it work as they are:
+	// `liveness` serves /healthz that fails after 10 s, `netexec` and
+	// `serve-hostname` are plain servers.
+	defaultFail := time.Duration(0)
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "liveness":
+			defaultFail = 10 * time.Second
+		case "netexec", "serve-hostname", "test-webserver":
+		default:
+			return fail(argv[0], "unknown subcommand %q (podlab's web knows liveness, netexec, serve-hostname)", args[0])
+		}
+		args = args[1:]
+		fs.IntVar(&cfg.port, "http-port", 8080, "port to listen on (agnhost's name)")
+	}
+	if fs.Lookup("http-port") == nil {
+		fs.IntVar(&cfg.port, "port", 8080, "port to listen on")
+	}
 	fs.StringVar(&cfg.dir, "dir", "/srv/www", "directory to serve")
 	fs.StringVar(&cfg.healthz, "healthz", "/healthz", "health endpoint path")
-	fs.DurationVar(&cfg.failAfter, "fail-after", 0, "start failing the health endpoint after this long (0: never)")
+	fs.DurationVar(&cfg.failAfter, "fail-after", defaultFail, "start failing the health endpoint after this long (0: never)")
 	fs.DurationVar(&cfg.readyAfter, "ready-after", 0, "report ready on /readyz only after this long")
-	if err := fs.Parse(argv[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg.quitSignals = []os.Signal{syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGINT}

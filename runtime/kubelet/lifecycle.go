@@ -1,0 +1,95 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podlab/podlab/runtime/kubelet/cri"
+	"github.com/podlab/podlab/runtime/kubelet/prober"
+	"github.com/podlab/podlab/runtime/labclock"
+)
+
+// postStartTimeout bounds a postStart hook (upstream waits for it; a lab
+// should not hang forever on a hook that never returns).
+const postStartTimeout = 2 * time.Minute
+
+// runHook runs a lifecycle handler for a container and returns the error
+// message upstream's hook events carry ("" on success).
+func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, containerID, sandboxID string) string {
+	switch {
+	case h.Exec != nil:
+		code, out, err := prober.ExecResult(ctx, k.rt, containerID, h.Exec.Command, postStartTimeout)
+		if err == nil && code == 0 {
+			return ""
+		}
+		detail := fmt.Sprintf("command '%s' exited with %d: %s", strings.Join(h.Exec.Command, " "), code, out)
+		if err != nil {
+			detail = err.Error()
+		}
+		return fmt.Sprintf("Exec lifecycle hook (%v) for Container %q in Pod %q failed - error: %s, message: %q", h.Exec.Command, c.Name, podDesc(pod), detail, out)
+	case h.HTTPGet != nil:
+		res, out := prober.Run(ctx, k.rt, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: h.HTTPGet}, TimeoutSeconds: 10},
+			prober.Target{Pod: pod, Container: c, ContainerID: containerID, SandboxID: sandboxID})
+		if res == prober.Success || res == prober.Warning {
+			return ""
+		}
+		return fmt.Sprintf("HTTP lifecycle hook (%s) for Container %q in Pod %q failed - error: %s", h.HTTPGet.Path, c.Name, podDesc(pod), out)
+	case h.Sleep != nil:
+		if !labclock.Sleep(ctx, time.Duration(h.Sleep.Seconds)*time.Second) {
+			return "" // cut short by the grace period: not a failure
+		}
+		return ""
+	}
+	return ""
+}
+
+// postStart runs the container's postStart hook right after it started; the
+// container is not reported running until it returns. A failure kills the
+// container, and the restart policy decides what follows.
+func (k *Kubelet) postStart(ctx context.Context, pod *corev1.Pod, c *corev1.Container, containerID, sandboxID string) bool {
+	if c.Lifecycle == nil || c.Lifecycle.PostStart == nil {
+		return true
+	}
+	msg := k.runHook(ctx, pod, c, c.Lifecycle.PostStart, containerID, sandboxID)
+	if msg == "" {
+		return true
+	}
+	fp := fieldPath(pod, c.Name)
+	k.rec.Event(pod, fp, corev1.EventTypeWarning, "FailedPostStartHook", msg)
+	if info, err := k.rt.InspectContainer(ctx, containerID); err == nil {
+		k.killContainer(ctx, pod, info, gracePeriod(pod), "FailedPostStartHook")
+	}
+	return false
+}
+
+// runPreStop is the kubelet's preStop step of killing a container.
+func (k *Kubelet) runPreStop(ctx context.Context, pod *corev1.Pod, info cri.ContainerInfo) {
+	c := specContainer(pod, info.Container)
+	if c == nil || c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
+		return
+	}
+	sandbox := ""
+	if containers, err := k.rt.ListPodContainers(ctx, string(pod.UID)); err == nil {
+		if sb := newPodView(containers).sandbox; sb != nil {
+			sandbox = sb.ID
+		}
+	}
+	if msg := k.runHook(ctx, pod, c, c.Lifecycle.PreStop, info.ID, sandbox); msg != "" {
+		k.rec.Event(pod, fieldPath(pod, c.Name), corev1.EventTypeWarning, "FailedPreStopHook", msg)
+	}
+}
+
+func specContainer(pod *corev1.Pod, name string) *corev1.Container {
+	for _, list := range [][]corev1.Container{pod.Spec.Containers, pod.Spec.InitContainers} {
+		for i := range list {
+			if list[i].Name == name {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
