@@ -1,0 +1,159 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// tcpSocket probes: a port nobody listens on fails liveness; the nginx
+// stand-in's port 80 passes readiness.
+func TestTCPProbes(t *testing.T) {
+	l := newLab(t)
+	l.apply("tcp.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: tcp}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    readinessProbe:
+      tcpSocket: {port: 80}
+      periodSeconds: 2
+  - name: deaf
+    image: busybox
+    command: ["sh", "-c", "sleep 3600"]
+    livenessProbe:
+      tcpSocket: {port: 9999}
+      periodSeconds: 2
+`)
+	l.waitPod("tcp", time.Minute, "deaf restarted and web ready", func(p *corev1.Pod) bool {
+		web, deaf := containerStatus(p, "web"), containerStatus(p, "deaf")
+		return web != nil && deaf != nil && web.Ready && deaf.RestartCount >= 1
+	})
+	mustContain(t, "events", l.mustRun("get", "events"), "Liveness probe failed: dial tcp", ":9999: connect: connection refused")
+}
+
+// An exec probe that outlives its timeout fails with upstream's message;
+// the probe's own terminationGracePeriodSeconds replaces the pod's long one.
+func TestExecProbeTimeoutAndProbeLevelGrace(t *testing.T) {
+	l := newLab(t)
+	l.apply("timeout.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: slowprobe}
+spec:
+  terminationGracePeriodSeconds: 3600
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "sleep 3600"]
+    livenessProbe:
+      exec: {command: ["sleep", "3"]}
+      timeoutSeconds: 1
+      periodSeconds: 2
+      failureThreshold: 1
+      terminationGracePeriodSeconds: 1
+`)
+	// With the pod's grace (3600 s, 180 s at the test's time scale) the shell,
+	// which ignores SIGTERM as PID 1, would hold the restart for minutes.
+	l.waitPod("slowprobe", 45*time.Second, "restarted within the probe's grace", func(p *corev1.Pod) bool {
+		cs := containerStatus(p, "app")
+		return cs != nil && cs.RestartCount >= 1
+	})
+	mustContain(t, "events", l.mustRun("get", "events"), `Liveness probe failed: command "sleep 3" timed out`)
+}
+
+// A readiness probe with an initial delay: not ready before it, ready after.
+func TestReadinessInitialDelay(t *testing.T) {
+	l := newLab(t)
+	l.apply("delayed.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: delayed}
+spec:
+  containers:
+  - name: app
+    image: registry.k8s.io/e2e-test-images/agnhost:2.40
+    args: ["netexec", "--http-port=8080"]
+    readinessProbe:
+      httpGet: {path: /healthz, port: 8080}
+      initialDelaySeconds: 40
+      periodSeconds: 2
+`)
+	start := time.Now()
+	l.waitPod("delayed", time.Minute, "running", func(p *corev1.Pod) bool {
+		cs := containerStatus(p, "app")
+		return cs != nil && cs.State.Running != nil
+	})
+	if p := l.pod("delayed"); containerStatus(p, "app").Ready && time.Since(start) < 1500*time.Millisecond {
+		t.Fatal("ready before the initial delay (2 s at the test's time scale)")
+	}
+	l.waitRunning("delayed")
+}
+
+// postStart httpGet hooks: one that answers passes, one that cannot connect
+// fails the container (FailedPostStartHook).
+func TestPostStartHTTPHooks(t *testing.T) {
+	l := newLab(t)
+	l.apply("httphooks.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: hook-ok}
+spec:
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.40
+    args: ["netexec", "--http-port=8080"]
+    lifecycle:
+      postStart:
+        httpGet: {path: "/echo?msg=started", port: 8080}
+      preStop:
+        httpGet: {path: "/echo?msg=stopping", port: 8080}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hook-bad}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.40
+    args: ["netexec", "--http-port=8080"]
+    lifecycle:
+      postStart:
+        httpGet: {path: /, port: 9999}
+`)
+	l.waitRunning("hook-ok")
+	l.waitPod("hook-bad", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	mustContain(t, "events", l.mustRun("get", "events"), "FailedPostStartHook", "HTTP lifecycle hook (/) for Container \"web\"")
+	l.mustRun("delete", "pod", "hook-ok")
+}
+
+// A failing init container with restartPolicy Never fails the pod; app
+// containers never start.
+func TestInitContainerFailureNever(t *testing.T) {
+	l := newLab(t)
+	l.apply("initfail.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: initfail}
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: check
+    image: busybox
+    command: ["sh", "-c", "echo dependency missing; exit 1"]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "echo should never run"]
+`)
+	p := l.waitPod("initfail", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	if cs := containerStatus(p, "app"); cs == nil || cs.State.Waiting == nil || cs.RestartCount != 0 {
+		t.Fatalf("app container ran: %+v", cs)
+	}
+	mustContain(t, "get pods", l.mustRun("get", "pod", "initfail"), "Init:Error")
+}
