@@ -127,7 +127,13 @@ spec:
         httpGet: {path: /, port: 9999}
 `)
 	l.waitRunning("hook-ok")
-	l.waitPod("hook-bad", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	// The killed container is not restarted (Never); its own exit code decides the phase.
+	p := l.waitPod("hook-bad", time.Minute, "finished", func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded
+	})
+	if cs := containerStatus(p, "web"); cs.State.Terminated == nil || cs.RestartCount != 0 {
+		t.Fatalf("container after a failed postStart hook: %+v", cs)
+	}
 	mustContain(t, "events", l.mustRun("get", "events"), "FailedPostStartHook", "HTTP lifecycle hook (/) for Container \"web\"")
 	l.mustRun("delete", "pod", "hook-ok")
 }

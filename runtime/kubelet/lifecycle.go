@@ -19,7 +19,7 @@ const postStartTimeout = 2 * time.Minute
 
 // runHook runs a lifecycle handler for a container and returns the error
 // message upstream's hook events carry ("" on success).
-func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, containerID, sandboxID string) string {
+func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, containerID string, sandbox *cri.ContainerInfo) string {
 	switch {
 	case h.Exec != nil:
 		code, out, err := prober.ExecResult(ctx, k.rt, containerID, h.Exec.Command, postStartTimeout)
@@ -31,9 +31,11 @@ func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Contai
 			detail = err.Error()
 		}
 		return fmt.Sprintf("Exec lifecycle hook (%v) for Container %q in Pod %q failed - error: %s, message: %q", h.Exec.Command, c.Name, podDesc(pod), detail, out)
+	case h.HTTPGet != nil && sandbox == nil:
+		return fmt.Sprintf("HTTP lifecycle hook (%s) for Container %q in Pod %q failed - error: the pod has no sandbox", h.HTTPGet.Path, c.Name, podDesc(pod))
 	case h.HTTPGet != nil:
 		res, out := prober.Run(ctx, k.rt, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: h.HTTPGet}, TimeoutSeconds: 10},
-			prober.Target{Pod: pod, Container: c, ContainerID: containerID, SandboxID: sandboxID})
+			prober.Target{Pod: pod, Container: c, ContainerID: containerID, SandboxID: sandbox.ID, PodIP: sandbox.IP})
 		if res == prober.Success || res == prober.Warning {
 			return ""
 		}
@@ -50,11 +52,11 @@ func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Contai
 // postStart runs the container's postStart hook right after it started; the
 // container is not reported running until it returns. A failure kills the
 // container, and the restart policy decides what follows.
-func (k *Kubelet) postStart(ctx context.Context, pod *corev1.Pod, c *corev1.Container, containerID, sandboxID string) bool {
+func (k *Kubelet) postStart(ctx context.Context, pod *corev1.Pod, c *corev1.Container, containerID string, sandbox *cri.ContainerInfo) bool {
 	if c.Lifecycle == nil || c.Lifecycle.PostStart == nil {
 		return true
 	}
-	msg := k.runHook(ctx, pod, c, c.Lifecycle.PostStart, containerID, sandboxID)
+	msg := k.runHook(ctx, pod, c, c.Lifecycle.PostStart, containerID, sandbox)
 	if msg == "" {
 		return true
 	}
@@ -72,11 +74,9 @@ func (k *Kubelet) runPreStop(ctx context.Context, pod *corev1.Pod, info cri.Cont
 	if c == nil || c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
 		return
 	}
-	sandbox := ""
+	var sandbox *cri.ContainerInfo
 	if containers, err := k.rt.ListPodContainers(ctx, string(pod.UID)); err == nil {
-		if sb := newPodView(containers).sandbox; sb != nil {
-			sandbox = sb.ID
-		}
+		sandbox = newPodView(containers).sandbox
 	}
 	if msg := k.runHook(ctx, pod, c, c.Lifecycle.PreStop, info.ID, sandbox); msg != "" {
 		k.rec.Event(pod, fieldPath(pod, c.Name), corev1.EventTypeWarning, "FailedPreStopHook", msg)

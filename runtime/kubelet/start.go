@@ -75,7 +75,7 @@ func (k *Kubelet) startContainer(ctx context.Context, w *podWorker, pod *corev1.
 	}
 	w.setWaiting(c.Name, nil)
 	k.rec.Event(pod, fp, corev1.EventTypeNormal, "Started", fmt.Sprintf("Started container %s", c.Name))
-	k.postStart(ctx, pod, c, id, sb.ID)
+	k.postStart(ctx, pod, c, id, sb)
 }
 
 // holdContainer records why a container cannot start, with upstream's

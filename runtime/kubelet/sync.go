@@ -143,9 +143,9 @@ func (k *Kubelet) updateProbes(pod *corev1.Pod, view podView) {
 			running[cur.Container] = prober.Running{ID: cur.ID, StartedAt: cur.StartedAt}
 		}
 	}
-	sandbox := ""
+	var sandbox prober.Sandbox
 	if view.sandbox != nil {
-		sandbox = view.sandbox.ID
+		sandbox = prober.Sandbox{ID: view.sandbox.ID, IP: view.sandbox.IP}
 	}
 	k.probes.Update(pod, running, sandbox)
 }

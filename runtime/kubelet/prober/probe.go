@@ -66,6 +66,9 @@ type Target struct {
 	Container   *corev1.Container
 	ContainerID string
 	SandboxID   string
+	// PodIP is the default host of HTTP and TCP probes (the sandbox's IP; the
+	// pod's status may not carry it yet).
+	PodIP string
 }
 
 // Run executes one probe and returns its result and message.
@@ -86,7 +89,7 @@ func Run(ctx context.Context, ex Execer, p *corev1.Probe, t Target) (Result, str
 		}
 		host := p.TCPSocket.Host
 		if host == "" {
-			host = t.Pod.Status.PodIP
+			host = t.PodIP
 		}
 		return runInSandbox(ctx, ex, t.SandboxID, []string{"/bin/probe", "tcp", net.JoinHostPort(host, strconv.Itoa(port)), "-timeout", timeout.String()}, timeout)
 	case p.GRPC != nil:
@@ -120,14 +123,14 @@ func runExec(ctx context.Context, ex Execer, containerID string, cmd []string, t
 }
 
 // HTTPURL builds the URL an httpGet probe or hook requests.
-func HTTPURL(h *corev1.HTTPGetAction, pod *corev1.Pod, c *corev1.Container) (string, error) {
+func HTTPURL(h *corev1.HTTPGetAction, podIP string, c *corev1.Container) (string, error) {
 	port, err := resolvePort(h.Port, c)
 	if err != nil {
 		return "", err
 	}
 	host := h.Host
 	if host == "" {
-		host = pod.Status.PodIP
+		host = podIP
 	}
 	scheme := strings.ToLower(string(h.Scheme))
 	if scheme == "" {
@@ -141,7 +144,7 @@ func HTTPURL(h *corev1.HTTPGetAction, pod *corev1.Pod, c *corev1.Container) (str
 }
 
 func runHTTP(ctx context.Context, ex Execer, h *corev1.HTTPGetAction, t Target, timeout time.Duration) (Result, string) {
-	u, err := HTTPURL(h, t.Pod, t.Container)
+	u, err := HTTPURL(h, t.PodIP, t.Container)
 	if err != nil {
 		return Failure, err.Error()
 	}

@@ -30,6 +30,12 @@ type Running struct {
 	StartedAt time.Time
 }
 
+// Sandbox is the pod's pause container, where HTTP and TCP probes run.
+type Sandbox struct {
+	ID string
+	IP string
+}
+
 type key struct {
 	uid       types.UID
 	container string
@@ -54,7 +60,7 @@ func NewManager(ex Execer, hooks Hooks) *Manager {
 
 // Update starts, keeps or stops the pod's workers to match its running
 // containers (a new container ID restarts the worker with fresh results).
-func (m *Manager) Update(pod *corev1.Pod, running map[string]Running, sandboxID string) {
+func (m *Manager) Update(pod *corev1.Pod, running map[string]Running, sandbox Sandbox) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pods[pod.UID] = pod.DeepCopy()
@@ -77,7 +83,7 @@ func (m *Manager) Update(pod *corev1.Pod, running map[string]Running, sandboxID 
 				w.stop()
 			}
 			m.results[k] = initial(kind)
-			w := &worker{m: m, key: k, probe: p.DeepCopy(), container: c.DeepCopy(), containerID: r.ID, sandboxID: sandboxID, startedAt: r.StartedAt}
+			w := &worker{m: m, key: k, probe: p.DeepCopy(), container: c.DeepCopy(), containerID: r.ID, sandbox: sandbox, startedAt: r.StartedAt}
 			w.ctx, w.cancel = context.WithCancel(context.Background())
 			m.workers[k] = w
 			go w.run()
@@ -159,7 +165,7 @@ type worker struct {
 	probe       *corev1.Probe
 	container   *corev1.Container
 	containerID string
-	sandboxID   string
+	sandbox     Sandbox
 	startedAt   time.Time
 
 	ctx    context.Context
@@ -218,7 +224,7 @@ func (w *worker) doProbe() bool {
 	if w.key.kind == Liveness && pod.DeletionTimestamp != nil {
 		return true
 	}
-	res, out := Run(w.ctx, w.m.ex, w.probe, Target{Pod: pod, Container: w.container, ContainerID: w.containerID, SandboxID: w.sandboxID})
+	res, out := Run(w.ctx, w.m.ex, w.probe, Target{Pod: pod, Container: w.container, ContainerID: w.containerID, SandboxID: w.sandbox.ID, PodIP: w.sandbox.IP})
 	if w.ctx.Err() != nil {
 		return false
 	}
