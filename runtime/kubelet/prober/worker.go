@@ -189,11 +189,17 @@ func (w *worker) run() {
 	if period <= 0 {
 		period = labclock.Seconds(10)
 	}
+	// A ticker, as upstream's worker uses: periods count from each probe's
+	// start, so a slow probe does not push the next ones later.
+	tick := time.NewTicker(period)
+	defer tick.Stop()
 	for {
 		if !w.doProbe() {
 			return
 		}
-		if !sleep(w.ctx, period) {
+		select {
+		case <-tick.C:
+		case <-w.ctx.Done():
 			return
 		}
 	}
