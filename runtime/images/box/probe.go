@@ -28,8 +28,8 @@ const maxProbeBody = 10 << 10
 
 // probeMain runs one network probe from inside the pod's network namespace
 // (the kubelet execs it in the pod's pause container), with the upstream
-// prober's rules: `probe http URL [-header "K: V"]... [-timeout D] [-ua UA]`
-// or `probe tcp HOST:PORT [-timeout D]`.
+// prober's rules: `probe http URL [-header "K: V"]... [-timeout D] [-ua UA]`,
+// `probe tcp HOST:PORT [-timeout D]` or `probe grpc HOST:PORT [-service S]`.
 func probeMain(argv []string) int {
 	if len(argv) < 3 {
 		return fail(argv[0], "usage: probe http URL | probe tcp HOST:PORT")
@@ -40,6 +40,7 @@ func probeMain(argv []string) int {
 	ua := fs.String("ua", "kube-probe", "User-Agent")
 	var headers headerFlags
 	fs.Var(&headers, "header", "an HTTP header, \"Name: value\"")
+	service := fs.String("service", "", "the gRPC health service name")
 	if err := fs.Parse(argv[3:]); err != nil {
 		return 2
 	}
@@ -49,6 +50,8 @@ func probeMain(argv []string) int {
 		res = probeHTTP(target, headers, *ua, *timeout)
 	case "tcp":
 		res = probeTCP(target, *timeout)
+	case "grpc":
+		res = probeGRPC(target, *service, *ua, *timeout)
 	default:
 		return fail(argv[0], "unknown probe kind %q", kind)
 	}

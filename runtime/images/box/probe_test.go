@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 func TestProbeHTTPFollowsUpstreamRules(t *testing.T) {
@@ -51,5 +55,25 @@ func TestProbeTCP(t *testing.T) {
 	ln.Close()
 	if res := probeTCP(addr, time.Second); res.Result != "failure" || !strings.Contains(res.Output, "connection refused") {
 		t.Fatalf("closed port: %+v", res)
+	}
+}
+
+func TestProbeGRPCHealth(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	go srv.Serve(ln)
+	defer srv.Stop()
+	addr := ln.Addr().String()
+	if res := probeGRPC(addr, "", "kube-probe/1.34", time.Second); res.Result != "success" {
+		t.Fatalf("serving: %+v", res)
+	}
+	hs.SetServingStatus("db", healthpb.HealthCheckResponse_NOT_SERVING)
+	if res := probeGRPC(addr, "db", "ua", time.Second); res.Result != "failure" || res.Output != `service unhealthy (responded with "NOT_SERVING")` {
+		t.Fatalf("not serving: %+v", res)
 	}
 }

@@ -93,7 +93,12 @@ func Run(ctx context.Context, ex Execer, p *corev1.Probe, t Target) (Result, str
 		}
 		return runInSandbox(ctx, ex, t.SandboxID, []string{"/bin/probe", "tcp", net.JoinHostPort(host, strconv.Itoa(port)), "-timeout", timeout.String()}, timeout)
 	case p.GRPC != nil:
-		return Failure, "gRPC probes are not supported by this lab yet"
+		service := ""
+		if p.GRPC.Service != nil {
+			service = *p.GRPC.Service
+		}
+		addr := net.JoinHostPort(t.PodIP, strconv.Itoa(int(p.GRPC.Port)))
+		return runInSandbox(ctx, ex, t.SandboxID, []string{"/bin/probe", "grpc", addr, "-service", service, "-timeout", timeout.String(), "-ua", userAgent()}, timeout)
 	}
 	return Unknown, "probe has no handler"
 }
