@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/podlab/podlab/internal/apitest"
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/store"
 )
@@ -52,25 +51,8 @@ func (warnAdmitter) Admit(_ context.Context, op string, _ api.Resource, obj api.
 // startServer runs a store and API server on a unix socket in a temp dir.
 func startServer(t *testing.T) (*client.Client, *store.Store, string) {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ns := range []string{"default", "team"} {
-		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
-		api.SetDefaults(n)
-		st.Create(api.Namespaces, n)
-	}
-	sock := filepath.Join(dir, "api.sock")
-	ln, err := apiserver.ListenUnix(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: apiserver.New(apiserver.Config{Store: st, PodIO: fakePodIO{}, Admit: warnAdmitter{}, Logf: func(string, ...any) {}}).Handler()}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); st.Close() })
-	return client.New(sock), st, sock
+	srv := apitest.Start(t, fakePodIO{}, warnAdmitter{})
+	return srv.Client, srv.Store, srv.Socket
 }
 
 func newPod(name string, containers ...string) *corev1.Pod {

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/podlab/podlab/runtime/images"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 )
 
@@ -37,21 +36,7 @@ func (e *Engine) PullImage(ctx context.Context, ref string) error {
 		return cleanEngineError(err)
 	}
 	defer rc.Close()
-	dec := json.NewDecoder(rc)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		if msg.Error != "" {
-			return errors.New(msg.Error)
-		}
-	}
+	return images.StreamError(rc)
 }
 
 // Exec runs a command in a running container.

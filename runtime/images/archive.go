@@ -98,7 +98,14 @@ func load(ctx context.Context, cli *client.Client, archive []byte) error {
 		return err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
+	return StreamError(resp.Body)
+}
+
+// StreamError reads one of the engine's JSON progress streams (pull, load)
+// to its end and returns the error it reports inside, if any: the engine
+// answers 200 and puts failures in the stream.
+func StreamError(r io.Reader) error {
+	dec := json.NewDecoder(r)
 	for {
 		var msg struct {
 			Error string `json:"error"`

@@ -30,30 +30,37 @@ func (a *app) applyCommand() *cobra.Command {
   cat pod.yaml | podlab apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ms, err := a.readManifests(files, recursive)
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, m := range ms {
-				if err := a.applyOne(cmd, cl, m); err != nil {
-					fmt.Fprintln(a.stderr, formatError(err))
-					failed = true
-				}
-			}
-			if failed {
-				return &exitError{code: 1}
-			}
-			return nil
+			return a.eachManifest(cmd, files, recursive, a.applyOne)
 		},
 	}
 	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "The files that contain the configurations to apply")
 	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "Process the directory used in -f recursively")
 	return c
+}
+
+// eachManifest reads every manifest first (a bad one applies nothing),
+// then runs fn on each object, reporting failures kubectl's way and going
+// on with the rest.
+func (a *app) eachManifest(cmd *cobra.Command, files []string, recursive bool, fn func(*cobra.Command, clientIface, api.Manifest) error) error {
+	ms, err := a.readManifests(files, recursive)
+	if err != nil {
+		return err
+	}
+	cl, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, m := range ms {
+		if err := fn(cmd, cl, m); err != nil {
+			fmt.Fprintln(a.stderr, formatError(err))
+			failed = true
+		}
+	}
+	if failed {
+		return &exitError{code: 1}
+	}
+	return nil
 }
 
 func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error {

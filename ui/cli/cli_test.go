@@ -5,17 +5,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podlab/podlab/internal/apitest"
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/labhome"
 	"github.com/podlab/podlab/runtime/store"
@@ -43,25 +41,8 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"default", "team"} {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		api.SetDefaults(ns)
-		st.Create(api.Namespaces, ns)
-	}
-	sock := filepath.Join(dir, "api.sock")
-	ln, err := apiserver.ListenUnix(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: apiserver.New(apiserver.Config{Store: st, PodIO: echoIO{}, Logf: func(string, ...any) {}}).Handler()}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); st.Close() })
-	return &harness{t: t, cl: client.New(sock), st: st, dir: dir}
+	srv := apitest.Start(t, echoIO{}, nil)
+	return &harness{t: t, cl: srv.Client, st: srv.Store, dir: srv.Dir}
 }
 
 // run runs the CLI with args and returns stdout, stderr and the exit code.

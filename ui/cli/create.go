@@ -22,42 +22,30 @@ func (a *app) createCommand() *cobra.Command {
 		Short: "Create a resource from a file or from stdin",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ms, err := a.readManifests(files, recursive)
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, m := range ms {
-				res, _ := api.ForObject(m.Object)
-				ns, err := a.objectNamespace(m, res)
-				if err == nil {
-					obj := m.Object.DeepCopyObject().(api.Object)
-					obj.SetNamespace(ns)
-					var ws []string
-					_, ws, err = cl.Create(cmd.Context(), res, obj)
-					a.printWarnings(ws)
-					if err == nil {
-						fmt.Fprintf(a.stdout, "%s created\n", typeName(res, obj.GetName()))
-						continue
-					}
-				}
-				fmt.Fprintln(a.stderr, formatError(err))
-				failed = true
-			}
-			if failed {
-				return &exitError{code: 1}
-			}
-			return nil
+			return a.eachManifest(cmd, files, recursive, a.createOne)
 		},
 	}
 	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "Filename, directory, or URL to files to use to create the resource")
 	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "Process the directory used in -f recursively")
 	c.AddCommand(a.createConfigMapCommand(false), a.createConfigMapCommand(true), a.createNamespaceCommand())
 	return c
+}
+
+func (a *app) createOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error {
+	res, _ := api.ForObject(m.Object)
+	ns, err := a.objectNamespace(m, res)
+	if err != nil {
+		return err
+	}
+	obj := m.Object.DeepCopyObject().(api.Object)
+	obj.SetNamespace(ns)
+	_, ws, err := cl.Create(cmd.Context(), res, obj)
+	a.printWarnings(ws)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s created\n", typeName(res, obj.GetName()))
+	return nil
 }
 
 // dataFlags collects --from-literal, --from-file and --from-env-file.

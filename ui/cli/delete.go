@@ -66,28 +66,12 @@ func (a *app) deleteCommand() *cobra.Command {
 					if !t.res.Namespaced {
 						ns = ""
 					}
-					if len(t.names) > 0 {
-						for _, n := range t.names {
-							items = append(items, item{t.res, ns, n})
-						}
-						continue
-					}
-					if selector == "" && !all {
-						return fmt.Errorf("resource(s) were provided, but no name was specified")
-					}
-					opts, err := (&getFlags{selector: selector}).listOptions()
+					names, err := a.selectNames(cmd.Context(), cl, t, ns, selector, all)
 					if err != nil {
 						return err
 					}
-					list, _, err := cl.List(cmd.Context(), t.res, ns, opts)
-					if err != nil {
-						return err
-					}
-					if len(list) == 0 {
-						fmt.Fprintln(a.stderr, "No resources found")
-					}
-					for _, o := range list {
-						items = append(items, item{t.res, o.GetNamespace(), o.GetName()})
+					for _, n := range names {
+						items = append(items, item{t.res, ns, n})
 					}
 				}
 			}

@@ -270,3 +270,30 @@ func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, o
 		}
 	}
 }
+
+// selectNames returns the names a command acts on: those given, else the
+// objects matching -l (or every object with --all), as kubectl selects them.
+func (a *app) selectNames(ctx context.Context, cl clientIface, t target, ns, selector string, all bool) ([]string, error) {
+	if len(t.names) > 0 {
+		return t.names, nil
+	}
+	if selector == "" && !all {
+		return nil, fmt.Errorf("resource(s) were provided, but no name was specified")
+	}
+	opts, err := (&getFlags{selector: selector}).listOptions()
+	if err != nil {
+		return nil, err
+	}
+	list, _, err := cl.List(ctx, t.res, ns, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(a.stderr, "No resources found")
+	}
+	names := make([]string, 0, len(list))
+	for _, o := range list {
+		names = append(names, o.GetName())
+	}
+	return names, nil
+}

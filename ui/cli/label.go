@@ -64,25 +64,12 @@ func (a *app) labelCommand(verb string) *cobra.Command {
 			}
 			for _, t := range targets {
 				ns := a.ns()
-				names := t.names
-				if len(names) == 0 {
-					if selector == "" && !all {
-						return fmt.Errorf("resource(s) were provided, but no name was specified")
-					}
-					opts, err := (&getFlags{selector: selector}).listOptions()
-					if err != nil {
-						return err
-					}
-					list, _, err := cl.List(cmd.Context(), t.res, ns, opts)
-					if err != nil {
-						return err
-					}
-					for _, o := range list {
-						names = append(names, o.GetName())
-					}
+				names, err := a.selectNames(cmd.Context(), cl, t, ns, selector, all)
+				if err != nil {
+					return err
 				}
 				for _, name := range names {
-					if err := a.relabel(cmd, t.res, ns, name, field, past, set, remove, overwrite); err != nil {
+					if err := a.relabel(cmd, cl, t.res, ns, name, field, past, set, remove, overwrite); err != nil {
 						return err
 					}
 				}
@@ -96,11 +83,7 @@ func (a *app) labelCommand(verb string) *cobra.Command {
 	return c
 }
 
-func (a *app) relabel(cmd *cobra.Command, res api.Resource, ns, name, field, past string, set map[string]string, remove []string, overwrite bool) error {
-	cl, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
+func (a *app) relabel(cmd *cobra.Command, cl clientIface, res api.Resource, ns, name, field, past string, set map[string]string, remove []string, overwrite bool) error {
 	cur, err := cl.Get(cmd.Context(), res, ns, name)
 	if err != nil {
 		return err
