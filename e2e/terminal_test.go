@@ -92,3 +92,46 @@ func TestGetPodsWatch(t *testing.T) {
 		t.Fatalf("last watch row is not Running:\n%s", text)
 	}
 }
+
+// The seeds' `kubectl attach -it` to a shell container started with stdin and tty.
+func TestAttachToShellContainer(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if testenv.CI() {
+			t.Fatal("tmux is required in CI (scripts/test installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	l := newLab(t)
+	l.apply("attach.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: nginx}
+spec:
+  shareProcessNamespace: true
+  containers:
+  - name: nginx
+    image: nginx
+  - name: shell
+    image: busybox
+    stdin: true
+    tty: true
+`)
+	l.waitRunning("nginx")
+	sock := t.TempDir() + "/tmux.sock"
+	cmd := "env PODLAB_HOME=" + l.home + " " + l.bin + " attach -it nginx -c shell"
+	tmux(t, sock, "new-session", "-d", "-x", "100", "-y", "30", "-s", "podlab", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	time.Sleep(500 * time.Millisecond)
+	tmux(t, sock, "send-keys", "-t", "podlab", "echo attached=$((2*21))", "Enter")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := tmux(t, sock, "capture-pane", "-p", "-t", "podlab")
+		if strings.Contains(s, "attached=42") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attached shell never answered:\n%s", s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

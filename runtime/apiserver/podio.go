@@ -36,7 +36,7 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, req re
 		}
 	case req.res.Name == api.Pods.Name && req.subresource == "log":
 		s.logs(w, r, req)
-	case req.res.Name == api.Pods.Name && req.subresource == "exec":
+	case req.res.Name == api.Pods.Name && (req.subresource == "exec" || req.subresource == "attach"):
 		s.exec(w, r, req)
 	default:
 		writeStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
@@ -147,7 +147,8 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 		return
 	}
 	cmd := q["command"]
-	if len(cmd) == 0 {
+	attach := req.subresource == "attach"
+	if len(cmd) == 0 && !attach {
 		writeError(w, apierrors.NewBadRequest("you must specify at least 1 command"))
 		return
 	}
@@ -182,7 +183,11 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 	if useStdin {
 		opts.Stdin = stdinR
 	}
-	code, err := s.cfg.PodIO.Exec(r.Context(), pod, opts)
+	run := s.cfg.PodIO.Exec
+	if attach {
+		run = s.cfg.PodIO.Attach
+	}
+	code, err := run(r.Context(), pod, opts)
 	exit := map[string]any{"code": code}
 	if err != nil {
 		exit = map[string]any{"error": err.Error()}

@@ -27,6 +27,8 @@ import (
 type PodIO interface {
 	Logs(ctx context.Context, pod *corev1.Pod, opts client.LogOptions) (io.ReadCloser, error)
 	Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error)
+	// Attach connects to the container's main process; it returns when that ends.
+	Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error)
 }
 
 // Admitter applies policy to objects being created or updated; it may reject

@@ -39,6 +39,11 @@ func (fakePodIO) Exec(_ context.Context, pod *corev1.Pod, opts client.ExecOption
 	return 3, nil
 }
 
+func (f fakePodIO) Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
+	fmt.Fprintf(opts.Stdout, "attached to %s\n", opts.Container)
+	return 0, nil
+}
+
 type warnAdmitter struct{}
 
 func (warnAdmitter) Admit(_ context.Context, op string, _ api.Resource, obj api.Object) ([]string, error) {

@@ -37,6 +37,8 @@ type Interface interface {
 	Logs(ctx context.Context, namespace, pod string, opts LogOptions) (io.ReadCloser, error)
 	// Exec runs a command in a pod container (POST .../pods/{name}/exec) and returns its exit code.
 	Exec(ctx context.Context, namespace, pod string, opts ExecOptions) (int, error)
+	// Attach connects to a pod container's main process (POST .../pods/{name}/attach).
+	Attach(ctx context.Context, namespace, pod string, opts ExecOptions) error
 
 	// Status describes the running control plane.
 	Status(ctx context.Context) (ServerStatus, error)

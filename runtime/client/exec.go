@@ -18,6 +18,17 @@ import (
 // Exec runs a command in a pod's container over an upgraded connection and
 // returns the command's exit code.
 func (c *Client) Exec(ctx context.Context, namespace, pod string, opts ExecOptions) (int, error) {
+	return c.stream(ctx, "exec", namespace, pod, opts)
+}
+
+// Attach connects to a pod container's main process until it ends.
+func (c *Client) Attach(ctx context.Context, namespace, pod string, opts ExecOptions) error {
+	_, err := c.stream(ctx, "attach", namespace, pod, opts)
+	return err
+}
+
+// stream runs an exec or attach session over an upgraded connection.
+func (c *Client) stream(ctx context.Context, sub, namespace, pod string, opts ExecOptions) (int, error) {
 	q := url.Values{}
 	if opts.Container != "" {
 		q.Set("container", opts.Container)
@@ -39,7 +50,7 @@ func (c *Client) Exec(ctx context.Context, namespace, pod string, opts ExecOptio
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	req, err := http.NewRequest(http.MethodPost, "http://podlab"+resourcePath(api.Pods, namespace, pod)+"/exec?"+q.Encode(), nil)
+	req, err := http.NewRequest(http.MethodPost, "http://podlab"+resourcePath(api.Pods, namespace, pod)+"/"+sub+"?"+q.Encode(), nil)
 	if err != nil {
 		return -1, err
 	}

@@ -101,6 +101,56 @@ func (e *Engine) Exec(ctx context.Context, id string, opts cri.ExecOptions) (int
 	return -1, fmt.Errorf("exec did not report an exit code")
 }
 
+// Attach connects to a running container's main process.
+func (e *Engine) Attach(ctx context.Context, id string, opts cri.ExecOptions) error {
+	info, err := e.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return err
+	}
+	tty := info.Config != nil && info.Config.Tty
+	att, err := e.cli.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdin: opts.Stdin != nil, Stdout: true, Stderr: true})
+	if err != nil {
+		return cleanEngineError(err)
+	}
+	defer att.Close()
+	if opts.Stdin != nil {
+		go func() {
+			io.Copy(att.Conn, opts.Stdin)
+			att.CloseWrite()
+		}()
+	}
+	if opts.Resize != nil && tty {
+		go func() {
+			for sz := range opts.Resize {
+				e.cli.ContainerResize(context.Background(), id, container.ResizeOptions{Height: uint(sz.Height), Width: uint(sz.Width)})
+			}
+		}()
+	}
+	stdout, stderr := opts.Stdout, opts.Stderr
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	done := make(chan error, 1)
+	go func() {
+		if tty {
+			_, err := io.Copy(stdout, att.Reader)
+			done <- err
+			return
+		}
+		_, err := stdcopy.StdCopy(stdout, stderr, att.Reader)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Logs streams a container's output, demultiplexed for non-TTY containers.
 func (e *Engine) Logs(ctx context.Context, id string, opts cri.LogOptions) (io.ReadCloser, error) {
 	lo := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Timestamps: opts.Timestamps, Tail: "all"}

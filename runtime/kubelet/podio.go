@@ -71,3 +71,26 @@ func (k *Kubelet) Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOpt
 	}
 	return k.rt.Exec(ctx, c.ID, cri.ExecOptions{Cmd: opts.Command, TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: resize})
 }
+
+// Attach connects to a running container's main process (kubectl attach).
+func (k *Kubelet) Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
+	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	if err != nil {
+		return -1, err
+	}
+	c := newPodView(containers).latest(opts.Container)
+	if c == nil || c.State != cri.StateRunning {
+		return -1, apierrors.NewBadRequest(fmt.Sprintf("container %s is not running", opts.Container))
+	}
+	var resize chan cri.TermSize
+	if opts.Resize != nil {
+		resize = make(chan cri.TermSize, 4)
+		go func() {
+			defer close(resize)
+			for sz := range opts.Resize {
+				resize <- cri.TermSize{Width: sz.Width, Height: sz.Height}
+			}
+		}()
+	}
+	return 0, k.rt.Attach(ctx, c.ID, cri.ExecOptions{TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: resize})
+}

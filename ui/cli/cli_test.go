@@ -31,6 +31,11 @@ func (echoIO) Exec(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (in
 	return 0, nil
 }
 
+func (echoIO) Attach(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (int, error) {
+	fmt.Fprintf(o.Stdout, "attached to %s/%s\n", pod.Name, o.Container)
+	return 0, nil
+}
+
 // harness runs the CLI against a real store and API server (no engine).
 type harness struct {
 	t   *testing.T
@@ -258,5 +263,13 @@ func TestEditThroughEditor(t *testing.T) {
 	_, errOut, code := h.run("", "edit", "pod", "web")
 	if code != 1 || !strings.Contains(errOut, "pod updates may not change fields other than") || !strings.Contains(errOut, "A copy of your changes has been stored to") {
 		t.Fatalf("forbidden edit: %d %q", code, errOut)
+	}
+}
+
+func TestAttach(t *testing.T) {
+	h := newHarness(t)
+	h.run("", "apply", "-f", h.file("web.yaml", webPod))
+	if out, errOut, code := h.run("", "attach", "web", "-c", "app"); code != 0 || out != "attached to web/app\n" {
+		t.Fatalf("attach: %d %q %q", code, out, errOut)
 	}
 }

@@ -12,6 +12,52 @@ import (
 	"github.com/podlab/podlab/runtime/client"
 )
 
+// streams prepares an exec or attach session's streams: with -t and a
+// terminal on stdin, the terminal goes raw (restored by the returned
+// function) and window changes become resizes.
+func (a *app) streams(container string, stdin, tty bool) (client.ExecOptions, func()) {
+	opts := client.ExecOptions{Container: container, TTY: tty, Stdout: a.stdout, Stderr: a.stderr}
+	if stdin {
+		opts.Stdin = a.stdin
+	}
+	if !tty {
+		return opts, func() {}
+	}
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(a.stderr, "Unable to use a TTY - input is not a terminal or the right kind of file")
+		opts.TTY = false
+		return opts, func() {}
+	}
+	state, err := term.MakeRaw(int(f.Fd()))
+	if err != nil {
+		opts.TTY = false
+		return opts, func() {}
+	}
+	resize := make(chan client.TermSize, 1)
+	sendSize := func() {
+		if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+			select {
+			case resize <- client.TermSize{Width: uint16(w), Height: uint16(h)}:
+			default:
+			}
+		}
+	}
+	sendSize()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	go func() {
+		for range winch {
+			sendSize()
+		}
+	}()
+	opts.Resize = resize
+	return opts, func() {
+		signal.Stop(winch)
+		term.Restore(int(f.Fd()), state)
+	}
+}
+
 func (a *app) execCommand() *cobra.Command {
 	var container string
 	var stdin, tty bool
@@ -43,49 +89,59 @@ func (a *app) execCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := client.ExecOptions{Container: container, Command: command, TTY: tty, Stdout: a.stdout, Stderr: a.stderr}
-			if stdin {
-				opts.Stdin = a.stdin
-			}
-			if tty {
-				f, ok := a.stdin.(*os.File)
-				if !ok || !term.IsTerminal(int(f.Fd())) {
-					fmt.Fprintln(a.stderr, "Unable to use a TTY - input is not a terminal or the right kind of file")
-					opts.TTY = false
-				} else {
-					state, err := term.MakeRaw(int(f.Fd()))
-					if err != nil {
-						return err
-					}
-					defer term.Restore(int(f.Fd()), state)
-					resize := make(chan client.TermSize, 1)
-					sendSize := func() {
-						if w, h, err := term.GetSize(int(f.Fd())); err == nil {
-							select {
-							case resize <- client.TermSize{Width: uint16(w), Height: uint16(h)}:
-							default:
-							}
-						}
-					}
-					sendSize()
-					winch := make(chan os.Signal, 1)
-					signal.Notify(winch, syscall.SIGWINCH)
-					defer signal.Stop(winch)
-					go func() {
-						for range winch {
-							sendSize()
-						}
-					}()
-					opts.Resize = resize
-				}
-			}
+			opts, restore := a.streams(container, stdin, tty)
+			opts.Command = command
 			code, err := cl.Exec(cmd.Context(), a.ns(), name, opts)
+			restore()
 			if err != nil {
 				return err
 			}
 			if code != 0 {
 				fmt.Fprintf(a.stderr, "command terminated with exit code %d\n", code)
 				return &exitError{code: code}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&container, "container", "c", "", "Container name. If omitted, the pod's only container is chosen")
+	c.Flags().BoolVarP(&stdin, "stdin", "i", false, "Pass stdin to the container")
+	c.Flags().BoolVarP(&tty, "tty", "t", false, "Stdin is a TTY")
+	return c
+}
+
+func (a *app) attachCommand() *cobra.Command {
+	var container string
+	var stdin, tty bool
+	c := &cobra.Command{
+		Use:               "attach (POD | TYPE/NAME) -c CONTAINER [-i] [-t]",
+		Short:             "Attach to a running container",
+		Example:           "  # Talk to the shell container the pod started with stdin and tty\n  podlab attach -it nginx -c shell",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completePods,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := podName(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			if tty {
+				fmt.Fprintln(a.stderr, "If you don't see a command prompt, try pressing enter.")
+			}
+			opts, restore := a.streams(container, stdin, tty)
+			err = cl.Attach(cmd.Context(), a.ns(), name, opts)
+			restore()
+			if err != nil {
+				return err
+			}
+			if stdin && tty {
+				cflag := ""
+				if container != "" {
+					cflag = " -c " + container
+				}
+				fmt.Fprintf(a.stderr, "Session ended, resume using 'podlab attach %s%s -i -t' command when the pod is running\n", name, cflag)
 			}
 			return nil
 		},

@@ -56,6 +56,10 @@ type ContainerRuntime interface {
 
 	// Exec runs cmd in a running container with the given streams and returns its exit code.
 	Exec(ctx context.Context, id string, opts ExecOptions) (exitCode int, err error)
+	// Attach connects streams to a running container's main process (its
+	// stdin and output, with the container's TTY if it has one) until the
+	// process ends, ctx ends, or stdin closes.
+	Attach(ctx context.Context, id string, opts ExecOptions) error
 	// Logs streams a container's output (stdout and stderr interleaved as written).
 	Logs(ctx context.Context, id string, opts LogOptions) (io.ReadCloser, error)
 
