@@ -135,3 +135,41 @@ spec:
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// The terminal app: run the real binary in tmux, apply a pod from another
+// terminal, watch it reach Running in the table, look at its anatomy, run a
+// command from the command bar, quit.
+func TestTUIShowsPodsLive(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if testenv.CI() {
+			t.Fatal("tmux is required in CI (scripts/test installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	l := newLab(t)
+	sock := t.TempDir() + "/tmux.sock"
+	cmd := "env PODLAB_HOME=" + l.home + " PODLAB_TIME_SCALE=" + timeScale + " TERM=xterm-256color " + l.bin
+	tmux(t, sock, "new-session", "-d", "-x", "100", "-y", "30", "-s", "podlab", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	waitScreen := func(want string) string {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			s := tmux(t, sock, "capture-pane", "-p", "-t", "podlab")
+			if strings.Contains(s, want) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the TUI never showed %q:\n%s", want, s)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+	waitScreen("No pods yet")
+	l.apply("sleeper.yaml", sleeperPod)
+	waitScreen("Running")
+	tmux(t, sock, "send-keys", "-t", "podlab", "a")
+	waitScreen("pause (sandbox)")
+	tmux(t, sock, "send-keys", "-t", "podlab", ":", "get nodes", "Enter")
+	waitScreen("node-1")
+	tmux(t, sock, "send-keys", "-t", "podlab", "q")
+}

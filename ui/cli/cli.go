@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,11 +17,13 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/lab"
 	"github.com/podlab/podlab/runtime/labhome"
+	"github.com/podlab/podlab/ui/tui"
 )
 
 // app holds what every command shares: streams, the namespace flag and the
@@ -98,6 +101,7 @@ func (a *app) rootCommand() *cobra.Command {
 Pod, init and app containers that join its namespaces, restarts with the
 kubelet's backoff — and manages them with kubectl's commands.
 
+  podlab                         open the terminal app: pods live, anatomy, events, logs
   podlab up                      start the lab's control plane
   podlab apply -f pod.yaml       run the Pods of a manifest
   podlab get pods -o wide        watch them (-w to follow)
@@ -108,7 +112,10 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			if !isTerminal(a.stdout) {
+				return cmd.Help()
+			}
+			return a.runTUI(cmd)
 		},
 	}
 	root.PersistentFlags().StringVarP(&a.namespace, "namespace", "n", "", "If present, the namespace scope for this CLI request")
@@ -149,3 +156,27 @@ func (a *app) printWarnings(ws []string) {
 }
 
 type clientIface = client.Interface
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// runTUI opens the terminal app on the lab (starting the control plane if needed).
+func (a *app) runTUI(cmd *cobra.Command) error {
+	cl, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	exe, _ := os.Executable()
+	return tui.Run(cmd.Context(), tui.Options{
+		Client: cl, Namespace: a.ns(), Program: exe,
+		Run: func(ctx context.Context, args []string) string {
+			var out bytes.Buffer
+			sub := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, namespace: a.namespace,
+				home: a.home, connect: func(context.Context) (client.Interface, error) { return cl, nil }}
+			sub.run(ctx, args)
+			return out.String()
+		},
+	})
+}

@@ -1,0 +1,200 @@
+package tui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func ago(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
+
+func fixturePods() []corev1.Pod {
+	share := true
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Minute)}}
+	return []corev1.Pod{
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default", UID: "u1", CreationTimestamp: ago(2 * time.Minute)},
+			Spec: corev1.PodSpec{NodeName: "node-1", ShareProcessNamespace: &share, Containers: []corev1.Container{
+				{Name: "nginx", Image: "nginx"}, {Name: "shell", Image: "busybox",
+					VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data"}}},
+			}, Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "172.18.0.2", ContainerStatuses: []corev1.ContainerStatus{
+				{Name: "nginx", Ready: true, State: running}, {Name: "shell", Ready: true, State: running},
+			}},
+		},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "crasher", Namespace: "default", UID: "u2", CreationTimestamp: ago(5 * time.Minute)},
+			Spec:       corev1.PodSpec{NodeName: "node-1", Containers: []corev1.Container{{Name: "app", Image: "busybox"}}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
+				Name: "app", RestartCount: 3,
+				State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", FinishedAt: ago(30 * time.Second)}},
+			}}},
+		},
+	}
+}
+
+func newTestModel(t *testing.T) Model {
+	t.Helper()
+	m := New(Options{Now: func() time.Time { return now }, Run: func(_ context.Context, args []string) string {
+		return "ran: " + strings.Join(args, " ") + "\n"
+	}})
+	return step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, podsListedMsg{pods: fixturePods()}, eventsMsg{events: []corev1.Event{{
+		InvolvedObject: corev1.ObjectReference{Name: "crasher", UID: "u2"}, Type: "Warning", Reason: "BackOff",
+		Message: "Back-off restarting failed container app in pod crasher_default(u2)", LastTimestamp: ago(10 * time.Second), Count: 1,
+		Source: corev1.EventSource{Component: "kubelet"},
+	}}})
+}
+
+// step feeds messages to the model. The command an Enter returns (the
+// command bar's run) is executed and its result fed back; other commands
+// (watches, cursor blinks) are not, the fixtures stand in for them.
+func step(t *testing.T, m Model, msgs ...tea.Msg) Model {
+	t.Helper()
+	for _, msg := range msgs {
+		next, cmd := m.Update(msg)
+		m = next.(Model)
+		if k, ok := msg.(tea.KeyPressMsg); ok && k.Code == tea.KeyEnter && cmd != nil {
+			if out, ok := cmd().(commandDoneMsg); ok {
+				next, _ = m.Update(out)
+				m = next.(Model)
+			}
+		}
+	}
+	return m
+}
+
+func press(keys ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "tab":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyTab})
+		case "down":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyDown})
+		case "up":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyUp})
+		default:
+			for _, r := range k {
+				out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+	return out
+}
+
+func screen(m Model) string {
+	lines := strings.Split(ansi.Strip(m.View().Content), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("%s differs:\n--- got\n%s--- want\n%s", name, got, want)
+	}
+}
+
+func TestWorkspaceDescribe(t *testing.T) {
+	m := newTestModel(t)
+	if h := strings.Count(screen(m), "\n"); h != 24 {
+		t.Fatalf("screen has %d lines, want 24", h)
+	}
+	golden(t, "workspace-describe", screen(m))
+}
+
+func TestAnatomyOfTheSelectedPod(t *testing.T) {
+	m := step(t, newTestModel(t), press("j", "a")...)
+	s := screen(m)
+	if !strings.Contains(s, "pod/nginx") || !strings.Contains(s, "pause (sandbox) — holds namespaces: net, ipc, uts, pid") {
+		t.Fatalf("anatomy of nginx:\n%s", s)
+	}
+	golden(t, "anatomy", s)
+}
+
+func TestEventsViewAndRestartHighlight(t *testing.T) {
+	m := newTestModel(t)
+	pods := fixturePods()
+	pods[1].Status.ContainerStatuses[0].RestartCount = 4
+	m = step(t, m, podEventMsg{pod: &pods[1]})
+	m = step(t, m, press("e")...)
+	s := screen(m)
+	if !strings.Contains(s, "↻ restarted") || !strings.Contains(s, "BackOff") {
+		t.Fatalf("events view:\n%s", s)
+	}
+	golden(t, "events", s)
+}
+
+func TestCommandBarRunsCommandsWithHistoryAndCompletion(t *testing.T) {
+	m := newTestModel(t)
+	m = step(t, m, press(":", "ge", "tab", "po")...)
+	if v := m.input.Value(); v != "get po" {
+		t.Fatalf("after completion the line is %q", v)
+	}
+	m = step(t, m, press("tab", "enter")...)
+	s := screen(m)
+	if !strings.Contains(s, "ran: get pods") || !strings.Contains(s, "[command output]") {
+		t.Fatalf("command output not shown:\n%s", s)
+	}
+	m = step(t, m, press(":", "up")...)
+	if v := m.input.Value(); v != "get pods" {
+		t.Fatalf("history recall gave %q", v)
+	}
+	golden(t, "command", screen(m))
+}
+
+func TestHelpOverlayAndResize(t *testing.T) {
+	m := step(t, newTestModel(t), press("?")...)
+	s := screen(m)
+	if !strings.Contains(s, "podlab — keys") || !strings.Contains(s, "describe") {
+		t.Fatalf("help:\n%s", s)
+	}
+	m = step(t, m, press("?")...)
+	m = step(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	s = screen(m)
+	if n := strings.Count(s, "\n"); n != 40 {
+		t.Fatalf("after resize: %d lines, want 40", n)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if ansi.StringWidth(l) > 120 {
+			t.Fatalf("line wider than the window: %q", l)
+		}
+	}
+}
+
+func TestQuit(t *testing.T) {
+	m := newTestModel(t)
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q does not quit")
+	}
+}
