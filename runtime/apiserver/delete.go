@@ -17,9 +17,6 @@ import (
 	"github.com/podlab/podlab/runtime/store"
 )
 
-// immortalNamespaces cannot be deleted (upstream's NamespaceLifecycle admission).
-var immortalNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true, "kube-node-lease": true}
-
 func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 	var opts metav1.DeleteOptions
 	if body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody)); len(body) > 0 {
@@ -85,6 +82,9 @@ func DeletePod(st store.API, namespace, name string, grace *int64) (api.Object, 
 	if g == 0 || pod.Spec.NodeName == "" || terminal {
 		return st.Delete(api.Pods, namespace, name)
 	}
+	if pod.DeletionGracePeriodSeconds != nil && *pod.DeletionGracePeriodSeconds <= g {
+		return pod, nil // already terminating at least as fast: nothing changes
+	}
 	return st.GuaranteedUpdate(api.Pods, namespace, name, func(o api.Object) (api.Object, error) {
 		p := o.(*corev1.Pod)
 		if p.UID != pod.UID {
@@ -106,60 +106,4 @@ func DeletePod(st store.API, namespace, name string, grace *int64) (api.Object, 
 		p.DeletionGracePeriodSeconds = &g
 		return p, nil
 	})
-}
-
-// deleteNamespace marks a namespace Terminating, deletes what it holds, and
-// removes it once no pod remains (upstream's namespace controller, simplified).
-func (s *Server) deleteNamespace(name string) (api.Object, error) {
-	if immortalNamespaces[name] {
-		return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, name, fmt.Errorf("this namespace may not be deleted"))
-	}
-	obj, err := s.cfg.Store.GuaranteedUpdate(api.Namespaces, "", name, func(o api.Object) (api.Object, error) {
-		ns := o.(*corev1.Namespace)
-		if ns.DeletionTimestamp == nil {
-			now := metav1.Now()
-			ns.DeletionTimestamp = &now
-		}
-		ns.Status.Phase = corev1.NamespaceTerminating
-		return ns, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	go s.finalizeNamespace(name)
-	return obj, nil
-}
-
-func (s *Server) finalizeNamespace(name string) {
-	for attempt := 0; attempt < 3600; attempt++ {
-		remaining := 0
-		for _, res := range api.All {
-			if !res.Namespaced || res.Name == api.Events.Name {
-				continue
-			}
-			objs, _, err := s.cfg.Store.List(res, name, store.ListOptions{})
-			if err != nil {
-				continue
-			}
-			for _, o := range objs {
-				if res.Name == api.Pods.Name {
-					remaining++
-					if o.GetDeletionTimestamp() == nil {
-						DeletePod(s.cfg.Store, name, o.GetName(), nil)
-					}
-					continue
-				}
-				s.cfg.Store.Delete(res, name, o.GetName())
-			}
-		}
-		if remaining == 0 {
-			evs, _, _ := s.cfg.Store.List(api.Events, name, store.ListOptions{})
-			for _, e := range evs {
-				s.cfg.Store.Delete(api.Events, name, e.GetName())
-			}
-			s.cfg.Store.Delete(api.Namespaces, "", name)
-			return
-		}
-		time.Sleep(time.Second)
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	corev1 "k8s.io/api/core/v1"
@@ -225,15 +226,24 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, req request, sta
 	if req.res.Namespaced && obj.GetNamespace() == "" {
 		obj.SetNamespace(req.namespace)
 	}
-	s.replace(w, r, req, obj, statusOnly)
+	updated, warnings, err := s.replace(r, req, obj, statusOnly)
+	writeUpdated(w, updated, warnings, err)
 }
 
-// replace validates obj as an update of the stored object and writes it.
-func (s *Server) replace(w http.ResponseWriter, r *http.Request, req request, obj api.Object, statusOnly bool) {
-	old, err := s.cfg.Store.Get(req.res, req.namespace, req.name)
+func writeUpdated(w http.ResponseWriter, obj api.Object, warnings []string, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	sendWarnings(w, warnings)
+	writeJSON(w, http.StatusOK, obj)
+}
+
+// replace validates obj as an update of the stored object and writes it.
+func (s *Server) replace(r *http.Request, req request, obj api.Object, statusOnly bool) (api.Object, []string, error) {
+	old, err := s.cfg.Store.Get(req.res, req.namespace, req.name)
+	if err != nil {
+		return nil, nil, err
 	}
 	if statusOnly {
 		// The status subresource changes status only (upstream's PrepareForUpdate).
@@ -250,22 +260,22 @@ func (s *Server) replace(w http.ResponseWriter, r *http.Request, req request, ob
 	}
 	api.SetDefaults(obj)
 	if errs := api.ValidateUpdate(obj, old); len(errs) > 0 {
-		writeError(w, apierrors.NewInvalid(kindOf(req.res), obj.GetName(), errs))
-		return
+		return nil, nil, apierrors.NewInvalid(kindOf(req.res), obj.GetName(), errs)
 	}
 	warnings, err := s.admit(r, "UPDATE", req.res, obj)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, nil, err
 	}
 	updated, err := s.cfg.Store.Update(req.res, obj)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, nil, err
 	}
-	sendWarnings(w, warnings)
-	writeJSON(w, http.StatusOK, updated)
+	return updated, warnings, nil
 }
+
+// patchRetries bounds how often a patch is re-applied after losing a race
+// with another writer (the API server retries patches the same way).
+const patchRetries = 5
 
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, req request) {
 	patch, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
@@ -273,18 +283,46 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, req request) {
 		writeError(w, apierrors.NewBadRequest(err.Error()))
 		return
 	}
+	pt := types.PatchType(r.Header.Get("Content-Type"))
+	if i := strings.IndexByte(string(pt), ';'); i >= 0 {
+		pt = types.PatchType(strings.TrimSpace(string(pt[:i])))
+	}
+	switch pt {
+	case types.StrategicMergePatchType, types.MergePatchType, types.JSONPatchType:
+	default:
+		writeStatus(w, http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
+			fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s",
+				types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType))
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		obj, pinned, err := s.applyPatch(req, pt, patch)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		updated, warnings, err := s.replace(r, req, obj, false)
+		if apierrors.IsConflict(err) && !pinned && attempt < patchRetries {
+			continue // someone wrote in between: patch the newer object
+		}
+		writeUpdated(w, updated, warnings, err)
+		return
+	}
+}
+
+// applyPatch patches the stored object; pinned reports whether the patch
+// itself names a resourceVersion (then a conflict is the client's to handle).
+func (s *Server) applyPatch(req request, pt types.PatchType, patch []byte) (api.Object, bool, error) {
 	cur, err := s.cfg.Store.Get(req.res, req.namespace, req.name)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, false, err
 	}
 	curJSON, err := json.Marshal(cur)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, false, err
 	}
 	var patched []byte
-	switch types.PatchType(r.Header.Get("Content-Type")) {
+	switch pt {
 	case types.StrategicMergePatchType:
 		patched, err = strategicpatch.StrategicMergePatch(curJSON, patch, req.res.New())
 	case types.MergePatchType:
@@ -294,23 +332,23 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, req request) {
 		if p, err = jsonpatch.DecodePatch(patch); err == nil {
 			patched, err = p.Apply(curJSON)
 		}
-	default:
-		writeStatus(w, http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
-			fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s, %s",
-				types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType))
-		return
 	}
 	if err != nil {
-		writeError(w, apierrors.NewBadRequest(err.Error()))
-		return
+		return nil, false, apierrors.NewBadRequest(err.Error())
 	}
 	obj := req.res.New()
 	if err := api.DecodeStrictJSON(patched, obj); err != nil {
-		writeError(w, apierrors.NewBadRequest(err.Error()))
-		return
+		return nil, false, apierrors.NewBadRequest(err.Error())
 	}
-	obj.SetResourceVersion(cur.GetResourceVersion())
-	s.replace(w, r, req, obj, false)
+	if obj.GetName() != cur.GetName() || obj.GetNamespace() != cur.GetNamespace() {
+		return nil, false, apierrors.NewBadRequest("a patch may not change the object's name or namespace")
+	}
+	pinned := obj.GetResourceVersion() != cur.GetResourceVersion()
+	if obj.GetResourceVersion() == "" {
+		obj.SetResourceVersion(cur.GetResourceVersion())
+		pinned = false
+	}
+	return obj, pinned, nil
 }
 
 func kindOf(res api.Resource) schema.GroupKind { return schema.GroupKind{Kind: res.Kind} }

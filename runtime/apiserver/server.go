@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -50,6 +51,9 @@ type Config struct {
 // Server is the API server.
 type Server struct {
 	cfg Config
+
+	mu         sync.Mutex
+	finalizing map[string]bool // namespaces whose content is being removed
 }
 
 // New returns a server.
@@ -57,7 +61,9 @@ func New(cfg Config) *Server {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	return &Server{cfg: cfg}
+	s := &Server{cfg: cfg, finalizing: map[string]bool{}}
+	s.resumeNamespaceTermination()
+	return s
 }
 
 // ListenUnix listens on a unix socket at path, mode 0600, replacing a stale socket file.

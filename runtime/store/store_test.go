@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,6 +249,244 @@ func BenchmarkListWithSelector1000(b *testing.B) {
 		objs, _, _ := s.List(api.Pods, "default", ListOptions{LabelSelector: sel})
 		if len(objs) != 100 {
 			b.Fatalf("got %d", len(objs))
+		}
+	}
+}
+
+func TestDeleteMissingIsNotFound(t *testing.T) {
+	s, _ := openStore(t)
+	before := s.ResourceVersion()
+	_, err := s.Delete(api.ConfigMaps, "default", "nope")
+	if !apierrors.IsNotFound(err) || err.Error() != `configmaps "nope" not found` {
+		t.Fatalf("delete of a missing object: %v", err)
+	}
+	if s.ResourceVersion() != before {
+		t.Fatalf("a failed delete moved the resourceVersion from %s to %s", before, s.ResourceVersion())
+	}
+}
+
+func TestResourceVersionIsGlobalAndMonotonic(t *testing.T) {
+	s, path := openStore(t)
+	last := 0
+	check := func(o api.Object, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rv(t, o); n <= last {
+			t.Fatalf("resourceVersion %d after %d", n, last)
+		} else {
+			last = n
+		}
+	}
+	check(s.Create(api.Pods, pod("a", nil)))
+	check(s.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "default"}}))
+	check(s.Delete(api.Pods, "default", "a"))
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if s2.ResourceVersion() != strconv.Itoa(last) {
+		t.Fatalf("reopened store is at %s, want %d (the delete's version)", s2.ResourceVersion(), last)
+	}
+	check(s2.Create(api.Pods, pod("a", nil)))
+}
+
+func TestSpecChangeBumpsGeneration(t *testing.T) {
+	s, _ := openStore(t)
+	created, _ := s.Create(api.Pods, pod("a", nil))
+	if created.GetGeneration() != 1 {
+		t.Fatalf("generation %d after create", created.GetGeneration())
+	}
+	created.SetLabels(map[string]string{"x": "y"})
+	relabelled, _ := s.Update(api.Pods, created)
+	if relabelled.GetGeneration() != 1 {
+		t.Fatalf("a metadata change bumped generation to %d", relabelled.GetGeneration())
+	}
+	p := relabelled.(*corev1.Pod)
+	p.Spec.ActiveDeadlineSeconds = new(int64(30))
+	respecced, _ := s.Update(api.Pods, p)
+	if respecced.GetGeneration() != 2 {
+		t.Fatalf("a spec change left generation at %d", respecced.GetGeneration())
+	}
+}
+
+func TestSlowWatcherIsClosedWithoutBlockingWriters(t *testing.T) {
+	s, _ := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slow, err := s.Watch(ctx, api.ConfigMaps, "default", ListOptions{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody reads slow: writes beyond its buffer must still succeed.
+	for i := 0; i < watcherBuffer+10; i++ {
+		if _, err := s.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c" + strconv.Itoa(i), Namespace: "default"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for range slow {
+		n++
+	}
+	if n != watcherBuffer {
+		t.Fatalf("slow watcher got %d events before closing, want its buffer of %d", n, watcherBuffer)
+	}
+}
+
+func TestWatchResumesWithoutDuplicates(t *testing.T) {
+	s, _ := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, _ := s.Create(api.Pods, pod("a", nil))
+	objs, listRV, _ := s.List(api.Pods, "default", ListOptions{})
+	if len(objs) != 1 {
+		t.Fatalf("list = %v", names(objs))
+	}
+	ch, err := s.Watch(ctx, api.Pods, "default", ListOptions{}, listRV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change the list already saw, published late (a writer committed it
+	// before the list but had not broadcast it yet), is not sent again.
+	s.hub.publish(uint64(rv(t, a)), api.Pods, WatchEvent{Type: watch.Added, Object: a})
+	s.Create(api.Pods, pod("b", nil))
+	if ev := recv(t, ch); ev.Type != watch.Added || ev.Object.GetName() != "b" {
+		t.Fatalf("first event after the list: %s %s, want ADDED b", ev.Type, ev.Object.GetName())
+	}
+	// Resuming from the latest version replays nothing.
+	latest, _ := s.Watch(ctx, api.Pods, "default", ListOptions{}, s.ResourceVersion())
+	select {
+	case ev := <-latest:
+		t.Fatalf("watch from the current version replayed %s %s", ev.Type, ev.Object.GetName())
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestHistoryWindowBoundary(t *testing.T) {
+	s, _ := openStore(t)
+	s.hub = newHub(4)
+	for i := 0; i < 10; i++ {
+		s.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c" + strconv.Itoa(i), Namespace: "default"}})
+	}
+	// The window holds versions 7..10: resuming after 6 works, after 5 is Gone.
+	ch, err := s.Watch(context.Background(), api.ConfigMaps, "", ListOptions{}, "6")
+	if err != nil {
+		t.Fatalf("watch from the window's edge: %v", err)
+	}
+	if ev := recv(t, ch); ev.Object.GetName() != "c6" {
+		t.Fatalf("first replayed event is %s, want c6", ev.Object.GetName())
+	}
+	_, err = s.Watch(context.Background(), api.ConfigMaps, "", ListOptions{}, "5")
+	if !apierrors.IsResourceExpired(err) || !strings.Contains(err.Error(), "too old resource version: 5") {
+		t.Fatalf("watch from 5: %v", err)
+	}
+}
+
+func TestGenerateNameUsesUpstreamAlphabet(t *testing.T) {
+	s, _ := openStore(t)
+	for i := 0; i < 20; i++ {
+		got, err := s.Create(api.Pods, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: "job-", Namespace: "default"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		suffix := strings.TrimPrefix(got.GetName(), "job-")
+		if strings.Trim(suffix, "bcdfghjklmnpqrstvwxz2456789") != "" {
+			t.Fatalf("generated suffix %q has characters outside upstream's alphabet", suffix)
+		}
+	}
+}
+
+func TestFieldSelectorsPerResource(t *testing.T) {
+	s, _ := openStore(t)
+	running := pod("run", nil)
+	running.Spec.NodeName = "node-1"
+	running.Status.Phase = corev1.PodRunning
+	s.Create(api.Pods, running)
+	s.Create(api.Pods, pod("pending", nil))
+	s.Create(api.Events, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e1", Namespace: "default"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "run", Namespace: "default"}, Reason: "Started", Type: "Normal"})
+	s.Create(api.Events, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e2", Namespace: "default"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "pending", Namespace: "default"}, Reason: "FailedScheduling", Type: "Warning"})
+	s.Create(api.Secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "tls", Namespace: "default"}, Type: corev1.SecretTypeTLS})
+	s.Create(api.Secrets, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "plain", Namespace: "default"}, Type: corev1.SecretTypeOpaque})
+	for _, tc := range []struct {
+		res  api.Resource
+		sel  string
+		want string
+	}{
+		{api.Pods, "spec.nodeName=node-1", "default/run"},
+		{api.Pods, "status.phase!=Running", "default/pending"},
+		{api.Events, "involvedObject.name=run,involvedObject.kind=Pod", "default/e1"},
+		{api.Events, "type=Warning,reason=FailedScheduling", "default/e2"},
+		{api.Secrets, "type=kubernetes.io/tls", "default/tls"},
+		{api.Secrets, "metadata.namespace=default,metadata.name=plain", "default/plain"},
+	} {
+		sel, err := fields.ParseSelector(tc.sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, _, err := s.List(tc.res, "", ListOptions{FieldSelector: sel})
+		if err != nil || strings.Join(names(objs), " ") != tc.want {
+			t.Errorf("%s with %q = %v (%v), want %s", tc.res.Name, tc.sel, names(objs), err, tc.want)
+		}
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 1000; i++ {
+		s.Create(api.Pods, pod("p"+strconv.Itoa(i), nil))
+	}
+	for b.Loop() {
+		if _, err := s.Get(api.Pods, "default", "p500"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWatchFanOut measures a write delivered to 100 watchers.
+func BenchmarkWatchFanOut(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const watchers = 100
+	var chans []<-chan WatchEvent
+	for i := 0; i < watchers; i++ {
+		ch, err := s.Watch(ctx, api.Pods, "default", ListOptions{}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		chans = append(chans, ch)
+	}
+	p := pod("p", nil)
+	created, err := s.Create(api.Pods, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ch := range chans {
+		<-ch
+	}
+	for i := 0; b.Loop(); i++ {
+		created.SetLabels(map[string]string{"i": strconv.Itoa(i)})
+		created.SetResourceVersion("")
+		if _, err := s.Update(api.Pods, created); err != nil {
+			b.Fatal(err)
+		}
+		for _, ch := range chans {
+			if ev := <-ch; ev.Type != watch.Modified {
+				b.Fatalf("got %s", ev.Type)
+			}
 		}
 	}
 }

@@ -37,8 +37,11 @@ type watcher struct {
 	res       api.Resource
 	namespace string
 	opts      ListOptions
-	ch        chan WatchEvent
-	done      bool
+	// since is the resourceVersion the watch starts after: a change committed
+	// before the watch began but published after it must not be sent twice.
+	since uint64
+	ch    chan WatchEvent
+	done  bool
 }
 
 func newHub(size int) *hub { return &hub{size: size, watchers: map[*watcher]struct{}{}} }
@@ -49,8 +52,8 @@ func (h *hub) setStart(rv uint64) {
 	h.mu.Unlock()
 }
 
-func (w *watcher) wants(res string, ev WatchEvent) bool {
-	if res != w.res.Name {
+func (w *watcher) wants(rv uint64, res string, ev WatchEvent) bool {
+	if rv <= w.since || res != w.res.Name {
 		return false
 	}
 	if w.namespace != "" && ev.Object.GetNamespace() != w.namespace {
@@ -83,7 +86,7 @@ func (h *hub) publish(rv uint64, res api.Resource, ev WatchEvent) {
 		h.history = h.history[1:]
 	}
 	for w := range h.watchers {
-		if w.wants(res.Name, ev) {
+		if w.wants(rv, res.Name, ev) {
 			w.send(ev)
 			if w.done {
 				delete(h.watchers, w)
@@ -119,8 +122,9 @@ func (s *Store) Watch(ctx context.Context, res api.Resource, namespace string, o
 			h.mu.Unlock()
 			return nil, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", since, h.start))
 		}
+		w.since = since
 		for _, c := range h.history {
-			if c.rv > since && w.wants(c.res, c.ev) {
+			if w.wants(c.rv, c.res, c.ev) {
 				w.send(c.ev)
 			}
 		}

@@ -133,6 +133,11 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		c.GroupID = "debug"
 		root.AddCommand(c)
 	}
+	root.AddGroup(&cobra.Group{ID: "learn", Title: "Lessons:"})
+	for _, c := range []*cobra.Command{a.exerciseCommand(), a.packCommand()} {
+		c.GroupID = "learn"
+		root.AddCommand(c)
+	}
 	root.AddCommand(a.serveCommand(), a.apiResourcesCommand(), a.versionCommand(), a.completionCommand(root))
 	return root
 }
