@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,10 +138,11 @@ spec:
 	}
 }
 
-// The terminal app: run the real binary in tmux, apply a pod from another
-// terminal, watch it reach Running in the table, look at its anatomy, run a
+// The terminal app, as a first-time learner uses it: run the real binary in
+// tmux, open the first chapter, apply its manifest, see the Pod reach
+// Running, watch the first objective tick, look at the Pod's anatomy, run a
 // command from the command bar, quit.
-func TestTUIShowsPodsLive(t *testing.T) {
+func TestTUIFirstExercise(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if testenv.CI() {
 			t.Fatal("tmux is required in CI (scripts/test installs it)")
@@ -149,10 +152,10 @@ func TestTUIShowsPodsLive(t *testing.T) {
 	l := newLab(t)
 	sock := t.TempDir() + "/tmux.sock"
 	cmd := "env PODLAB_HOME=" + l.home + " PODLAB_TIME_SCALE=" + timeScale + " TERM=xterm-256color " + l.bin
-	tmux(t, sock, "new-session", "-d", "-x", "100", "-y", "30", "-s", "podlab", cmd)
+	tmux(t, sock, "new-session", "-d", "-x", "100", "-y", "32", "-s", "podlab", cmd)
 	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	waitScreen := func(want string) string {
-		deadline := time.Now().Add(30 * time.Second)
+		deadline := time.Now().Add(45 * time.Second)
 		for {
 			s := tmux(t, sock, "capture-pane", "-p", "-t", "podlab")
 			if strings.Contains(s, want) {
@@ -164,12 +167,22 @@ func TestTUIShowsPodsLive(t *testing.T) {
 			time.Sleep(150 * time.Millisecond)
 		}
 	}
-	waitScreen("No pods yet")
-	l.apply("sleeper.yaml", sleeperPod)
+	keys := func(k ...string) { tmux(t, sock, append([]string{"send-keys", "-t", "podlab"}, k...)...) }
+	waitScreen("1. Your first Pod")
+	keys("Enter")
+	waitScreen("exercise · Run your first Pod")
+	keys("A")
+	waitScreen("[✓] A Pod named hello is Running and Ready")
+	waitScreen("[✓] Its logs say hello")
+	keys("w")
 	waitScreen("Running")
-	tmux(t, sock, "send-keys", "-t", "podlab", "a")
+	keys("a")
 	waitScreen("pause (sandbox)")
-	tmux(t, sock, "send-keys", "-t", "podlab", ":", "get nodes", "Enter")
+	keys(":", "get nodes", "Enter")
 	waitScreen("node-1")
-	tmux(t, sock, "send-keys", "-t", "podlab", "q")
+	keys("q")
+	progress, err := os.ReadFile(filepath.Join(l.home, "progress.json"))
+	if err != nil || !strings.Contains(string(progress), `"podlab-basics/01-first-pod": true`) {
+		t.Fatalf("progress not saved as done: %s %v", progress, err)
+	}
 }

@@ -31,7 +31,19 @@ func (fakePodIO) Logs(_ context.Context, pod *corev1.Pod, opts client.LogOptions
 }
 
 func (fakePodIO) Exec(_ context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
+	if opts.Command[0] == "fail" {
+		return -1, fmt.Errorf("executable file not found in $PATH")
+	}
 	fmt.Fprintf(opts.Stdout, "exec %s in %s\n", strings.Join(opts.Command, " "), opts.Container)
+	if opts.TTY {
+		// A terminal session reports the size the client sent first.
+		select {
+		case sz := <-opts.Resize:
+			fmt.Fprintf(opts.Stdout, "tty %dx%d\n", sz.Width, sz.Height)
+		case <-time.After(5 * time.Second):
+			return -1, fmt.Errorf("no terminal size arrived")
+		}
+	}
 	if opts.Stdin != nil {
 		io.Copy(opts.Stdout, opts.Stdin)
 	}

@@ -45,6 +45,9 @@ func New(socketPath string) *Client {
 	return &Client{socket: socketPath, http: &http.Client{Transport: tr}}
 }
 
+// Socket is the unix socket the client talks to.
+func (c *Client) Socket() string { return c.socket }
+
 // UnavailableError says no control plane answers on the socket.
 type UnavailableError struct {
 	Socket string

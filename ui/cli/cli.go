@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/podlab/podlab/lessons"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/lab"
 	"github.com/podlab/podlab/runtime/labhome"
@@ -32,6 +33,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	namespace      string
+	pack, lang     string
 	connect        func(ctx context.Context) (client.Interface, error)
 	home           func() (labhome.Home, error)
 }
@@ -119,6 +121,8 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		},
 	}
 	root.PersistentFlags().StringVarP(&a.namespace, "namespace", "n", "", "If present, the namespace scope for this CLI request")
+	root.Flags().StringVar(&a.pack, "pack", "builtin", "the lesson pack the app opens: \"builtin\" or a pack directory")
+	root.Flags().StringVar(&a.lang, "lang", "", "the lessons' language (e.g. zh-CN; default $LANG, English as fallback)")
 	root.AddGroup(&cobra.Group{ID: "lab", Title: "The lab:"}, &cobra.Group{ID: "basic", Title: "Basic commands (as kubectl):"},
 		&cobra.Group{ID: "debug", Title: "Troubleshooting and debugging commands (as kubectl):"})
 	for _, c := range []*cobra.Command{a.upCommand(), a.downCommand(), a.statusCommand(), a.resetCommand(), a.nodeCommand()} {
@@ -174,14 +178,49 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 		return err
 	}
 	exe, _ := os.Executable()
+	learning, err := a.learning()
+	if err != nil {
+		return err
+	}
 	return tui.Run(cmd.Context(), tui.Options{
-		Client: cl, Namespace: a.ns(), Program: exe,
-		Run: func(ctx context.Context, args []string) string {
+		Client: cl, Namespace: a.ns(), Program: exe, Learning: learning,
+		Run: func(ctx context.Context, args []string, stdin []byte) string {
 			var out bytes.Buffer
-			sub := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, namespace: a.namespace,
+			sub := &app{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &out, namespace: a.namespace,
 				home: a.home, connect: func(context.Context) (client.Interface, error) { return cl, nil }}
 			sub.run(ctx, args)
 			return out.String()
 		},
 	})
+}
+
+// learning loads the pack (--pack, else the built-in one), the learner's
+// progress and language for the app.
+func (a *app) learning() (*tui.Learning, error) {
+	p, err := loadPack(a.pack)
+	if err != nil {
+		return nil, err
+	}
+	home, err := a.home()
+	if err != nil {
+		return nil, err
+	}
+	prog, _ := lessons.LoadProgress(home.Dir)
+	return &tui.Learning{Pack: p, Lang: language(a.lang), Progress: prog,
+		SaveProgress: func(p lessons.Progress) { p.Save(home.Dir) }}, nil
+}
+
+// language picks the lesson language: --lang, else $LANG ("zh_CN.UTF-8" → "zh-CN").
+func language(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	l := os.Getenv("LANG")
+	if i := strings.IndexByte(l, '.'); i >= 0 {
+		l = l[:i]
+	}
+	if l == "C" || l == "POSIX" {
+		return ""
+	}
+	return strings.ReplaceAll(l, "_", "-")
 }

@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podlab/podlab/exercises"
+	"github.com/podlab/podlab/lessons"
 	"github.com/podlab/podlab/runtime/client"
 )
 
@@ -34,8 +36,10 @@ func (p pane) String() string {
 type Options struct {
 	Client    client.Interface
 	Namespace string
-	// Run runs a kubectl-style command line (the command bar) and returns its output.
-	Run func(ctx context.Context, args []string) string
+	// Run runs a kubectl-style command line (the command bar) with stdin and returns its output.
+	Run func(ctx context.Context, args []string, stdin []byte) string
+	// Learning, when set, opens the app on the pack's chapters.
+	Learning *Learning
 	// Program is podlab's own binary, for the actions that need a real
 	// terminal (exec -it, edit): the app suspends while they run.
 	Program string
@@ -65,6 +69,18 @@ type Model struct {
 	err        string
 	showHelp   bool
 
+	screen      screen
+	homeIndex   int
+	chapterIdx  int
+	lessonLines []string
+	scroll      int
+	objectives  []objectiveState
+	evaluator   *exercises.Evaluator
+	lastEval    time.Time
+	hintsShown  int
+	// solutionAsks counts presses of S: the solution shows on the second.
+	solutionAsks int
+
 	commanding bool
 	input      textinput.Model
 	history    []string
@@ -83,11 +99,53 @@ func New(opts Options) Model {
 	in := textinput.New()
 	in.Prompt = ": "
 	in.Placeholder = "get pods -o wide"
-	return Model{
+	m := Model{
 		opts: opts, styles: newStyles(), width: 80, height: 24,
 		pods: map[string]*corev1.Pod{}, restarts: map[string]int32{}, changed: map[string]bool{},
-		input: in, help: help.New(),
+		input: in, help: help.New(), screen: screenWorkspace,
 	}
+	if opts.Learning != nil && opts.Learning.Pack != nil && len(opts.Learning.Pack.Chapters) > 0 {
+		m.screen = screenHome
+		if opts.Client != nil {
+			m.evaluator = exercises.NewEvaluator(opts.Client)
+		}
+		// Resume where the learner left off.
+		for i, ch := range opts.Learning.Pack.Chapters {
+			if lessons.Key(opts.Learning.Pack, ch) == opts.Learning.Progress.Current {
+				m.homeIndex = i
+			}
+		}
+	}
+	return m
+}
+
+func (m Model) chapter() *lessons.Chapter { return m.opts.Learning.Pack.Chapters[m.chapterIdx] }
+
+// openChapter shows a chapter's lesson and starts checking its exercise.
+func (m Model) openChapter(i int) (Model, tea.Cmd) {
+	l := m.opts.Learning
+	m.screen, m.chapterIdx, m.scroll = screenLesson, i, 0
+	m.objectives, m.hintsShown, m.solutionAsks = nil, 0, 0
+	ch := m.chapter()
+	m.lessonLines = renderMarkdown(ch.Lesson(l.Lang), m.width)
+	l.Progress.Current = lessons.Key(l.Pack, ch)
+	if l.SaveProgress != nil {
+		l.SaveProgress(l.Progress)
+	}
+	if m.evaluator == nil {
+		return m, nil
+	}
+	m.lastEval = time.Now()
+	return m, tea.Batch(evaluate(m.evaluator, ch), evalTick())
+}
+
+// maybeEvaluate re-checks the open exercise after a change in the lab, at most once a second.
+func (m Model) maybeEvaluate() (Model, tea.Cmd) {
+	if m.opts.Learning == nil || m.evaluator == nil || m.screen == screenHome || m.lessonLines == nil || time.Since(m.lastEval) < time.Second {
+		return m, nil
+	}
+	m.lastEval = time.Now()
+	return m, evaluate(m.evaluator, m.chapter())
 }
 
 // Init starts the watches.
@@ -145,6 +203,26 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.moveSelection(0)
 		}
 		return m, msg.next
+	case evaluatedMsg:
+		if m.opts.Learning != nil && m.lessonLines != nil && msg.chapter == m.chapter().Dir {
+			m.objectives = msg.states
+			all := len(msg.states) > 0
+			for _, st := range msg.states {
+				all = all && st.met
+			}
+			l := m.opts.Learning
+			if key := lessons.Key(l.Pack, m.chapter()); all && !l.Progress.Done[key] {
+				l.Progress.Done[key] = true
+				if l.SaveProgress != nil {
+					l.SaveProgress(l.Progress)
+				}
+			}
+		}
+		return m, nil
+	case evalTickMsg:
+		m.lastEval = time.Time{}
+		next, cmd := m.maybeEvaluate()
+		return next, tea.Batch(cmd, evalTick())
 	case podEventMsg:
 		if msg.deleted {
 			delete(m.pods, msg.pod.Name)
@@ -157,13 +235,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.selected = msg.pod.Name
 			}
 		}
-		return m, msg.next
+		next, eval := m.maybeEvaluate()
+		return next, tea.Batch(msg.next, eval)
 	case eventsMsg:
 		m.events = append(m.events, msg.events...)
 		if len(m.events) > 500 {
 			m.events = m.events[len(m.events)-500:]
 		}
-		return m, msg.next
+		next, eval := m.maybeEvaluate()
+		return next, tea.Batch(msg.next, eval)
 	case logsMsg:
 		m.logs, m.logsFor = msg.text, msg.pod
 		return m, nil
@@ -176,6 +256,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if m.commanding {
 			return m.updateCommand(msg)
+		}
+		switch m.screen {
+		case screenHome:
+			return m.updateHome(msg)
+		case screenLesson:
+			return m.updateLesson(msg)
 		}
 		return m.updateKeys(msg)
 	}
@@ -195,8 +281,91 @@ func (m *Model) notePod(p *corev1.Pod) {
 	m.pods[p.Name] = p
 }
 
+func (m Model) updateHome(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	n := len(m.opts.Learning.Pack.Chapters)
+	switch {
+	case key.Matches(msg, keys.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, keys.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(msg, keys.Up):
+		m.homeIndex = max(0, m.homeIndex-1)
+	case key.Matches(msg, keys.Down):
+		m.homeIndex = min(n-1, m.homeIndex+1)
+	case msg.String() == "enter":
+		return m.openChapter(m.homeIndex)
+	case msg.String() == "w":
+		m.screen = screenWorkspace
+	}
+	return m, nil
+}
+
+func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	ch := m.chapter()
+	switch s := msg.String(); {
+	case key.Matches(msg, keys.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, keys.Help):
+		m.showHelp = !m.showHelp
+	case s == "esc" || s == "b":
+		m.screen = screenHome
+	case s == "w":
+		m.screen = screenWorkspace
+	case s == "down" || s == "j":
+		m.scroll = min(m.scroll+1, max(0, len(m.lessonLines)-3))
+	case s == "up" || s == "k":
+		m.scroll = max(0, m.scroll-1)
+	case s == "pgdown" || s == "space":
+		m.scroll = min(m.scroll+10, max(0, len(m.lessonLines)-3))
+	case s == "pgup":
+		m.scroll = max(0, m.scroll-10)
+	case s == "h":
+		m.hintsShown = min(m.hintsShown+1, len(ch.Exercise.Hints))
+	case s == "S":
+		m.solutionAsks = min(m.solutionAsks+1, 2)
+	case s == "A":
+		// Apply the chapter's manifests, as the lesson says to.
+		var cmds []tea.Cmd
+		for name := range ch.Manifests {
+			data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name)
+			if err == nil {
+				cmds = append(cmds, m.runCommandStdin([]string{"apply", "-f", "-"}, data))
+			}
+		}
+		return m, tea.Batch(cmds...)
+	case s == "R":
+		var cmds []tea.Cmd
+		for _, ref := range ch.Exercise.Cleanup.Delete {
+			args := []string{"delete", strings.ToLower(ref.Kind), ref.Name, "--wait=false", "--ignore-not-found"}
+			if ref.Namespace != "" {
+				args = append(args, "-n", ref.Namespace)
+			}
+			cmds = append(cmds, m.runCommand(args))
+		}
+		m.hintsShown, m.solutionAsks = 0, 0
+		return m, tea.Batch(cmds...)
+	case s == "n":
+		if m.chapterIdx+1 < len(m.opts.Learning.Pack.Chapters) {
+			return m.openChapter(m.chapterIdx + 1)
+		}
+	case key.Matches(msg, keys.Command):
+		m.commanding = true
+		m.histPos = len(m.history)
+		return m, m.input.Focus()
+	}
+	return m, nil
+}
+
 func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.err = ""
+	if msg.String() == "w" && m.opts.Learning != nil && m.opts.Learning.Pack != nil {
+		if m.lessonLines != nil {
+			m.screen = screenLesson
+		} else {
+			m.screen = screenHome
+		}
+		return m, nil
+	}
 	if key.Matches(msg, keys.Tab, keys.Describe, keys.Anatomy, keys.Events, keys.Logs, keys.Up, keys.Down) {
 		m.showOutput = false
 	}
@@ -291,7 +460,9 @@ func (m Model) updateCommand(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) runCommand(args []string) tea.Cmd {
+func (m Model) runCommand(args []string) tea.Cmd { return m.runCommandStdin(args, nil) }
+
+func (m Model) runCommandStdin(args []string, stdin []byte) tea.Cmd {
 	run := m.opts.Run
 	return func() tea.Msg {
 		if run == nil {
@@ -299,7 +470,7 @@ func (m Model) runCommand(args []string) tea.Cmd {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		return commandDoneMsg{output: run(ctx, args)}
+		return commandDoneMsg{output: run(ctx, args, stdin)}
 	}
 }
 

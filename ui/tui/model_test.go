@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podlab/podlab/lessons"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -49,7 +51,7 @@ func fixturePods() []corev1.Pod {
 
 func newTestModel(t *testing.T) Model {
 	t.Helper()
-	m := New(Options{Now: func() time.Time { return now }, Run: func(_ context.Context, args []string) string {
+	m := New(Options{Now: func() time.Time { return now }, Run: func(_ context.Context, args []string, _ []byte) string {
 		return "ran: " + strings.Join(args, " ") + "\n"
 	}})
 	return step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}, podsListedMsg{pods: fixturePods()}, eventsMsg{events: []corev1.Event{{
@@ -98,7 +100,7 @@ func press(keys ...string) []tea.Msg {
 	return out
 }
 
-func screen(m Model) string {
+func screenText(m Model) string {
 	lines := strings.Split(ansi.Strip(m.View().Content), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " ")
@@ -123,15 +125,15 @@ func golden(t *testing.T, name, got string) {
 
 func TestWorkspaceDescribe(t *testing.T) {
 	m := newTestModel(t)
-	if h := strings.Count(screen(m), "\n"); h != 24 {
+	if h := strings.Count(screenText(m), "\n"); h != 24 {
 		t.Fatalf("screen has %d lines, want 24", h)
 	}
-	golden(t, "workspace-describe", screen(m))
+	golden(t, "workspace-describe", screenText(m))
 }
 
 func TestAnatomyOfTheSelectedPod(t *testing.T) {
 	m := step(t, newTestModel(t), press("j", "a")...)
-	s := screen(m)
+	s := screenText(m)
 	if !strings.Contains(s, "pod/nginx") || !strings.Contains(s, "pause (sandbox) — holds namespaces: net, ipc, uts, pid") {
 		t.Fatalf("anatomy of nginx:\n%s", s)
 	}
@@ -144,7 +146,7 @@ func TestEventsViewAndRestartHighlight(t *testing.T) {
 	pods[1].Status.ContainerStatuses[0].RestartCount = 4
 	m = step(t, m, podEventMsg{pod: &pods[1]})
 	m = step(t, m, press("e")...)
-	s := screen(m)
+	s := screenText(m)
 	if !strings.Contains(s, "↻ restarted") || !strings.Contains(s, "BackOff") {
 		t.Fatalf("events view:\n%s", s)
 	}
@@ -158,7 +160,7 @@ func TestCommandBarRunsCommandsWithHistoryAndCompletion(t *testing.T) {
 		t.Fatalf("after completion the line is %q", v)
 	}
 	m = step(t, m, press("tab", "enter")...)
-	s := screen(m)
+	s := screenText(m)
 	if !strings.Contains(s, "ran: get pods") || !strings.Contains(s, "[command output]") {
 		t.Fatalf("command output not shown:\n%s", s)
 	}
@@ -166,18 +168,18 @@ func TestCommandBarRunsCommandsWithHistoryAndCompletion(t *testing.T) {
 	if v := m.input.Value(); v != "get pods" {
 		t.Fatalf("history recall gave %q", v)
 	}
-	golden(t, "command", screen(m))
+	golden(t, "command", screenText(m))
 }
 
 func TestHelpOverlayAndResize(t *testing.T) {
 	m := step(t, newTestModel(t), press("?")...)
-	s := screen(m)
+	s := screenText(m)
 	if !strings.Contains(s, "podlab — keys") || !strings.Contains(s, "describe") {
 		t.Fatalf("help:\n%s", s)
 	}
 	m = step(t, m, press("?")...)
 	m = step(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
-	s = screen(m)
+	s = screenText(m)
 	if n := strings.Count(s, "\n"); n != 40 {
 		t.Fatalf("after resize: %d lines, want 40", n)
 	}
@@ -196,5 +198,67 @@ func TestQuit(t *testing.T) {
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Fatal("q does not quit")
+	}
+}
+
+func learningModel(t *testing.T) Model {
+	t.Helper()
+	t.Setenv("NO_COLOR", "1")
+	p, err := lessons.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := 0
+	l := &Learning{Pack: p, Progress: lessons.Progress{Done: map[string]bool{"podlab-basics/02-labels-and-namespaces": true}},
+		SaveProgress: func(lessons.Progress) { saved++ }}
+	m := New(Options{Now: func() time.Time { return now }, Learning: l})
+	return step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+}
+
+func TestHomeListsChaptersWithProgress(t *testing.T) {
+	m := learningModel(t)
+	s := screenText(m)
+	if !strings.Contains(s, "1. Your first Pod") || !strings.Contains(s, "done          2. Labels, selectors and namespaces") {
+		t.Fatalf("home:\n%s", s)
+	}
+	golden(t, "home", s)
+}
+
+func TestLessonExerciseTicksHintsAndSolution(t *testing.T) {
+	m := learningModel(t)
+	m = step(t, m, press("enter")...)
+	if m.screen != screenLesson || m.opts.Learning.Progress.Current != "podlab-basics/01-first-pod" {
+		t.Fatalf("enter did not open chapter 1 (screen %d, current %q)", m.screen, m.opts.Learning.Progress.Current)
+	}
+	s := screenText(m)
+	if !strings.Contains(s, "Your first Pod") || !strings.Contains(s, "[ ] A Pod named hello is Running and Ready") {
+		t.Fatalf("lesson:\n%s", s)
+	}
+	m = step(t, m, evaluatedMsg{chapter: "01-first-pod", states: []objectiveState{{met: true}, {met: false, why: "no logs yet"}}})
+	m = step(t, m, press("h")...)
+	s = screenText(m)
+	if !strings.Contains(s, "[✓] A Pod named hello is Running and Ready") || !strings.Contains(s, "hint 1:") {
+		t.Fatalf("after one objective and a hint:\n%s", s)
+	}
+	m = step(t, m, press("S")...)
+	if s = screenText(m); strings.Contains(s, "solution: podlab apply") || !strings.Contains(s, "Press S again") {
+		t.Fatalf("the solution showed on the first ask:\n%s", s)
+	}
+	m = step(t, m, press("S")...)
+	if s = screenText(m); !strings.Contains(s, "solution: podlab apply -f 01-first-pod/manifests/hello.yaml") {
+		t.Fatalf("the solution did not show on the second ask:\n%s", s)
+	}
+	golden(t, "lesson", s)
+	m = step(t, m, evaluatedMsg{chapter: "01-first-pod", states: []objectiveState{{met: true}, {met: true}}})
+	if !m.opts.Learning.Progress.Done["podlab-basics/01-first-pod"] || !strings.Contains(screenText(m), "Exercise complete") {
+		t.Fatal("completing every objective did not mark the chapter done")
+	}
+	m = step(t, m, press("w")...)
+	if m.screen != screenWorkspace {
+		t.Fatal("w did not switch to the workspace")
+	}
+	m = step(t, m, press("w")...)
+	if m.screen != screenLesson {
+		t.Fatal("w did not switch back to the lesson")
 	}
 }

@@ -28,6 +28,18 @@ func (m Model) render() string {
 	}
 	var out []string
 	out = append(out, m.titleLine())
+	switch m.screen {
+	case screenHome:
+		out = append(out, m.renderHome()...)
+		footer := m.footer()
+		out = append(m.fit(out, m.height-len(footer)), footer...)
+		return strings.Join(m.fitLines(out, m.height), "\n")
+	case screenLesson:
+		footer := m.footer()
+		out = append(out, m.renderLesson(m.height-len(out)-len(footer))...)
+		out = append(m.fit(out, m.height-len(footer)), footer...)
+		return strings.Join(m.fitLines(out, m.height), "\n")
+	}
 	table := m.renderTable()
 	out = append(out, table...)
 	out = append(out, m.paneTabs())
@@ -176,7 +188,13 @@ func (m Model) footer() []string {
 	case m.err != "":
 		lines = append(lines, m.styles.Error.Render("error: "+m.err))
 	}
-	lines = append(lines, m.help.ShortHelpView(keys.ShortHelp()))
+	switch m.screen {
+	case screenLesson:
+		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply manifests • h hint • S solution • R reset • w workspace • b back"))
+	case screenHome:
+	default:
+		lines = append(lines, m.help.ShortHelpView(keys.ShortHelp()))
+	}
 	return lines
 }
 
