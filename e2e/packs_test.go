@@ -30,3 +30,13 @@ func TestExerciseCheckAndSolve(t *testing.T) {
 		t.Fatalf("check after solve: exit %d\n%s", code, out)
 	}
 }
+
+// The example pack in docs/ is proven on the engine too.
+func TestExamplePackSolves(t *testing.T) {
+	l := newLab(t)
+	out, errOut, code := l.run("pack", "test", "../docs/example-pack")
+	if code != 0 {
+		t.Fatalf("pack test of the example pack failed (exit %d):\n%s\n%s", code, out, errOut)
+	}
+	mustContain(t, "pack test", out, "1 passed, 0 failed")
+}

@@ -91,11 +91,11 @@ func TestDiscoveryAndUnknownPaths(t *testing.T) {
 func TestCreateFromYAMLAndNamespaceMismatch(t *testing.T) {
 	cl, _, sock := startServer(t)
 	hc := rawHTTP(sock)
-	manifest := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\nspec:\n  containers:\n  - name: app\n    image: busybox\n"
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-yaml\nspec:\n  containers:\n  - name: app\n    image: busybox\n"
 	if code, body := do(t, hc, "POST", "/api/v1/namespaces/team/pods", "application/yaml", manifest); code != 201 || !strings.Contains(body, `"namespace":"team"`) {
 		t.Fatalf("YAML create: %d %s", code, body)
 	}
-	other := strings.Replace(manifest, "name: y\n", "name: z\n  namespace: team\n", 1)
+	other := strings.Replace(manifest, "name: from-yaml\n", "name: other\n  namespace: team\n", 1)
 	code, body := do(t, hc, "POST", "/api/v1/namespaces/default/pods", "application/yaml", other)
 	if code != 400 || !strings.Contains(body, "the namespace of the provided object does not match the namespace sent on the request") {
 		t.Fatalf("namespace mismatch: %d %s", code, body)
