@@ -1,7 +1,11 @@
 package lessons
 
 import (
+	"archive/zip"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +29,29 @@ func TestExamplePackInDocsValidates(t *testing.T) {
 	}
 	if p.Chapters[0].Lesson("zh-CN") == p.Chapters[0].Lesson("en") {
 		t.Fatal("the example pack's translation is not picked")
+	}
+}
+
+func TestPackArchives(t *testing.T) {
+	dir := t.TempDir()
+	tgz := filepath.Join(dir, "pack.tar.gz")
+	cmd := exec.Command("tar", "-czf", tgz, "-C", "../docs", "example-pack")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	p, err := LoadArchive(tgz)
+	if err != nil || p.Meta.ID != "example-sidecars" {
+		t.Fatalf("LoadArchive(tar.gz) = %v, %v", p, err)
+	}
+	// An archive entry that climbs out of the pack is refused.
+	evil := filepath.Join(dir, "evil.zip")
+	f, _ := os.Create(evil)
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("../outside/pack.yaml")
+	w.Write([]byte("id: x\n"))
+	zw.Close()
+	f.Close()
+	if _, err := LoadArchive(evil); err == nil || !strings.Contains(err.Error(), "leaves the pack") {
+		t.Fatalf("an escaping zip entry: %v", err)
 	}
 }

@@ -122,7 +122,13 @@ func decodeError(resp *http.Response) error {
 	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
 		return &apierrors.StatusError{ErrStatus: st}
 	}
-	return apierrors.NewGenericServerResponse(resp.StatusCode, resp.Request.Method, schema.GroupResource{}, "", strings.TrimSpace(string(body)), 0, false)
+	// Not a Status (a proxy, or a server that is not podlab's): keep the
+	// code's reason, and say what the server said.
+	se := apierrors.NewGenericServerResponse(resp.StatusCode, resp.Request.Method, schema.GroupResource{}, "", "", 0, false)
+	if msg := strings.TrimSpace(string(body)); msg != "" {
+		se.ErrStatus.Message = msg
+	}
+	return se
 }
 
 func warnings(resp *http.Response) []string {

@@ -20,9 +20,12 @@ func loadPack(src string) (*lessons.Pack, error) {
 	if src == "" || src == "builtin" {
 		return lessons.Builtin()
 	}
+	if strings.HasSuffix(src, ".zip") || strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz") {
+		return lessons.LoadArchive(src)
+	}
 	fi, err := os.Stat(src)
 	if err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("pack %q: not a directory (give a pack directory, or \"builtin\")", src)
+		return nil, fmt.Errorf("pack %q: not a directory or archive (give a pack directory, a .tar.gz or .zip of one, or \"builtin\")", src)
 	}
 	return lessons.Load(os.DirFS(src), src)
 }
