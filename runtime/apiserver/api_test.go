@@ -481,3 +481,26 @@ func TestListenUnixReplacesStaleSocket(t *testing.T) {
 		t.Fatal("regular file was changed")
 	}
 }
+
+func TestCreatePreparesLikeUpstream(t *testing.T) {
+	cl, _, _ := startServer(t)
+	ctx := context.Background()
+	p := newPod("", "app")
+	p.GenerateName = "web-"
+	p.Status.Phase = corev1.PodRunning // a client cannot choose the status
+	obj, _, err := cl.Create(ctx, api.Pods, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(obj.GetName(), "web-") || len(obj.GetName()) != len("web-")+5 {
+		t.Fatalf("generated name %q", obj.GetName())
+	}
+	if phase := obj.(*corev1.Pod).Status.Phase; phase != corev1.PodPending {
+		t.Fatalf("created pod phase %s, want Pending", phase)
+	}
+	ns, _, err := cl.Create(ctx, api.Namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "fresh"},
+		Status: corev1.NamespaceStatus{Phase: corev1.NamespaceTerminating}})
+	if err != nil || ns.(*corev1.Namespace).Status.Phase != corev1.NamespaceActive || ns.GetNamespace() != "" {
+		t.Fatalf("created namespace: %+v, %v", ns, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -91,9 +92,9 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request, req request) {
 	}
 	opts := client.LogOptions{
 		Container:  container,
-		Follow:     q.Get("follow") == "true",
-		Previous:   q.Get("previous") == "true",
-		Timestamps: q.Get("timestamps") == "true",
+		Follow:     queryBool(q, "follow"),
+		Previous:   queryBool(q, "previous"),
+		Timestamps: queryBool(q, "timestamps"),
 	}
 	if v := q.Get("tailLines"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -172,8 +173,8 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 	fw := execstream.NewWriter(conn)
 	stdinR, stdinW := io.Pipe()
 	resize := make(chan client.TermSize, 4)
-	useStdin := q.Get("stdin") == "true"
-	tty := q.Get("tty") == "true"
+	useStdin := queryBool(q, "stdin")
+	tty := queryBool(q, "tty")
 	go readClientFrames(rw.Reader, stdinW, resize)
 
 	opts := client.ExecOptions{
@@ -222,6 +223,12 @@ func readClientFrames(r *bufio.Reader, stdin *io.PipeWriter, resize chan<- clien
 			}
 		}
 	}
+}
+
+// queryBool reads a boolean query parameter as the API server does ("true", "1", ...).
+func queryBool(q url.Values, key string) bool {
+	b, _ := strconv.ParseBool(q.Get(key))
+	return b
 }
 
 func unwrapHijacker(w http.ResponseWriter) (http.Hijacker, bool) {

@@ -70,8 +70,7 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 }
 
 func isWatch(r *http.Request) bool {
-	v := r.URL.Query().Get("watch")
-	return v == "true" || v == "1"
+	return queryBool(r.URL.Query(), "watch")
 }
 
 // listOptions parses labelSelector and fieldSelector.
@@ -167,6 +166,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, req request) {
 	} else {
 		obj.SetNamespace("")
 	}
+	prepareForCreate(obj)
 	api.SetDefaults(obj)
 	if errs := api.ValidateCreate(obj); len(errs) > 0 {
 		writeError(w, apierrors.NewInvalid(kindOf(req.res), obj.GetName(), errs))
@@ -184,6 +184,21 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, req request) {
 	}
 	sendWarnings(w, warnings)
 	writeJSON(w, http.StatusCreated, created)
+}
+
+// prepareForCreate does what upstream's registry strategies do before
+// validation: a generated name from generateName (names.SimpleNameGenerator),
+// and a status the client may not choose (a pod starts Pending, a namespace Active).
+func prepareForCreate(obj api.Object) {
+	if obj.GetName() == "" && obj.GetGenerateName() != "" {
+		obj.SetName(store.GenerateName(obj.GetGenerateName()))
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		o.Status = corev1.PodStatus{Phase: corev1.PodPending}
+	case *corev1.Namespace:
+		o.Status = corev1.NamespaceStatus{Phase: corev1.NamespaceActive}
+	}
 }
 
 // namespaceOpen checks that objects may be created in ns.

@@ -158,8 +158,7 @@ func (s *Store) Create(res api.Resource, in api.Object) (api.Object, error) {
 		return nil, err
 	}
 	if obj.GetName() == "" && obj.GetGenerateName() != "" {
-		// Upstream's SimpleNameGenerator: prefix + 5 random alphanumerics.
-		obj.SetName(obj.GetGenerateName() + rand.String(5))
+		obj.SetName(GenerateName(obj.GetGenerateName()))
 	}
 	if obj.GetName() == "" {
 		return nil, apierrors.NewBadRequest("name or generateName is required")
@@ -177,6 +176,17 @@ func (s *Store) Create(res api.Resource, in api.Object) (api.Object, error) {
 		}
 		return &WatchEvent{Type: watch.Added, Object: obj}, res, nil
 	})
+}
+
+// GenerateName makes a name from metadata.generateName as upstream's
+// SimpleNameGenerator does: the base cut to 58 characters, then 5 random
+// characters from the alphabet of k8s.io/apimachinery/pkg/util/rand.
+func GenerateName(base string) string {
+	const maxBase = 63 - 5
+	if len(base) > maxBase {
+		base = base[:maxBase]
+	}
+	return base + rand.String(5)
 }
 
 // Get returns one object.
