@@ -467,6 +467,9 @@ func TestListenUnixReplacesStaleSocket(t *testing.T) {
 		t.Fatalf("listening over a stale socket: %v", err)
 	}
 	defer ln2.Close()
+	if _, err := apiserver.ListenUnix(sock); err == nil || !strings.Contains(err.Error(), "another server answers there") {
+		t.Fatalf("listening over a live socket: %v", err)
+	}
 	fi, err := os.Stat(sock)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
@@ -502,5 +505,36 @@ func TestCreatePreparesLikeUpstream(t *testing.T) {
 		Status: corev1.NamespaceStatus{Phase: corev1.NamespaceTerminating}})
 	if err != nil || ns.(*corev1.Namespace).Status.Phase != corev1.NamespaceActive || ns.GetNamespace() != "" {
 		t.Fatalf("created namespace: %+v, %v", ns, err)
+	}
+}
+
+// lineSignal closes ready when its first line is written.
+type lineSignal struct{ ready chan struct{} }
+
+func (l lineSignal) Write(p []byte) (int, error) {
+	select {
+	case <-l.ready:
+	default:
+		close(l.ready)
+	}
+	return len(p), nil
+}
+
+func TestExecEndsWhenTheClientGoes(t *testing.T) {
+	cl, _, _ := startServer(t)
+	cl.Create(context.Background(), api.Pods, newPod("one", "app"))
+	ctx, cancel := context.WithCancel(context.Background())
+	started := lineSignal{ready: make(chan struct{})}
+	go func() {
+		<-started.ready
+		cancel()
+	}()
+	if _, err := cl.Exec(ctx, "default", "one", client.ExecOptions{Command: []string{"block"}, Stdout: started}); err != context.Canceled {
+		t.Fatalf("canceled exec returned %v", err)
+	}
+	select {
+	case <-execCanceled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the session went on after its client disconnected")
 	}
 }

@@ -1,10 +1,7 @@
 package apiserver
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/apiserver/execstream"
 	"github.com/podlab/podlab/runtime/client"
 )
 
@@ -138,108 +134,8 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request, req request) {
 	}
 }
 
-// exec upgrades the connection and runs the command through PodIO, framing
-// the streams with execstream.
-func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
-	q := r.URL.Query()
-	pod, container, err := s.podContainer(req, q.Get("container"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	cmd := q["command"]
-	attach := req.subresource == "attach"
-	if len(cmd) == 0 && !attach {
-		writeError(w, apierrors.NewBadRequest("you must specify at least 1 command"))
-		return
-	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
-		writeError(w, apierrors.NewBadRequest("exec needs an upgrade to "+execstream.Upgrade))
-		return
-	}
-	hj, ok := unwrapHijacker(w)
-	if !ok {
-		writeError(w, fmt.Errorf("connection cannot be upgraded"))
-		return
-	}
-	conn, rw, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
-	rw.Flush()
-
-	fw := execstream.NewWriter(conn)
-	stdinR, stdinW := io.Pipe()
-	resize := make(chan client.TermSize, 4)
-	useStdin := queryBool(q, "stdin")
-	tty := queryBool(q, "tty")
-	go readClientFrames(rw.Reader, stdinW, resize)
-
-	opts := client.ExecOptions{
-		Container: container, Command: cmd, TTY: tty,
-		Stdout: fw.Channel(execstream.Stdout), Stderr: fw.Channel(execstream.Stderr), Resize: resize,
-	}
-	if useStdin {
-		opts.Stdin = stdinR
-	}
-	run := s.cfg.PodIO.Exec
-	if attach {
-		run = s.cfg.PodIO.Attach
-	}
-	code, err := run(r.Context(), pod, opts)
-	exit := map[string]any{"code": code}
-	if err != nil {
-		exit = map[string]any{"error": err.Error()}
-	}
-	b, _ := json.Marshal(exit)
-	fw.WriteFrame(execstream.Exit, b)
-	stdinW.Close()
-}
-
-func readClientFrames(r *bufio.Reader, stdin *io.PipeWriter, resize chan<- client.TermSize) {
-	defer close(resize)
-	for {
-		ch, payload, err := execstream.ReadFrame(r)
-		if err != nil {
-			stdin.Close()
-			return
-		}
-		switch ch {
-		case execstream.Stdin:
-			if _, err := stdin.Write(payload); err != nil {
-				return
-			}
-		case execstream.StdinClose:
-			stdin.Close()
-		case execstream.Resize:
-			var sz client.TermSize
-			if json.Unmarshal(payload, &sz) == nil {
-				select {
-				case resize <- sz:
-				default:
-				}
-			}
-		}
-	}
-}
-
 // queryBool reads a boolean query parameter as the API server does ("true", "1", ...).
 func queryBool(q url.Values, key string) bool {
 	b, _ := strconv.ParseBool(q.Get(key))
 	return b
-}
-
-func unwrapHijacker(w http.ResponseWriter) (http.Hijacker, bool) {
-	for {
-		if hj, ok := w.(http.Hijacker); ok {
-			return hj, true
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return nil, false
-		}
-		w = u.Unwrap()
-	}
 }

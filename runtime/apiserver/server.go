@@ -8,6 +8,7 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -66,9 +67,14 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ListenUnix listens on a unix socket at path, mode 0600, replacing a stale socket file.
+// ListenUnix listens on a unix socket at path, mode 0600, replacing a stale
+// socket file (one nobody answers on any more).
 func ListenUnix(path string) (net.Listener, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("listening on %s: another server answers there", path)
+		}
 		os.Remove(path)
 	}
 	old := umask(0o177)

@@ -30,9 +30,18 @@ func (fakePodIO) Logs(_ context.Context, pod *corev1.Pod, opts client.LogOptions
 	return io.NopCloser(strings.NewReader(fmt.Sprintf("log of %s/%s previous=%t\n", pod.Name, opts.Container, opts.Previous))), nil
 }
 
-func (fakePodIO) Exec(_ context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
-	if opts.Command[0] == "fail" {
+// execCanceled receives when a "block" exec sees its session end.
+var execCanceled = make(chan struct{}, 1)
+
+func (fakePodIO) Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
+	switch opts.Command[0] {
+	case "fail":
 		return -1, fmt.Errorf("executable file not found in $PATH")
+	case "block":
+		fmt.Fprintln(opts.Stdout, "blocking")
+		<-ctx.Done()
+		execCanceled <- struct{}{}
+		return -1, ctx.Err()
 	}
 	fmt.Fprintf(opts.Stdout, "exec %s in %s\n", strings.Join(opts.Command, " "), opts.Container)
 	if opts.TTY {
