@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -99,18 +100,18 @@ func nextEvent(ch <-chan store.WatchEvent) tea.Cmd {
 	}
 }
 
-// fetchLogs reads the last lines of the selected pod's first container.
-func fetchLogs(cl client.Interface, p *corev1.Pod) tea.Cmd {
-	name, ns, container := p.Name, p.Namespace, p.Spec.Containers[0].Name
+// fetchLogs reads the last lines of a container's log (or of its previous instance).
+func fetchLogs(cl client.Interface, p *corev1.Pod, container string, previous bool, key string) tea.Cmd {
+	name, ns := p.Name, p.Namespace
 	return func() tea.Msg {
 		tail := int64(200)
-		rc, err := cl.Logs(context.Background(), ns, name, client.LogOptions{Container: container, TailLines: &tail})
+		rc, err := cl.Logs(context.Background(), ns, name, client.LogOptions{Container: container, TailLines: &tail, Previous: previous})
 		if err != nil {
-			return logsMsg{pod: name, text: err.Error()}
+			return logsMsg{pod: key, text: err.Error()}
 		}
 		defer rc.Close()
 		b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
-		return logsMsg{pod: name, text: string(b)}
+		return logsMsg{pod: key, text: string(b)}
 	}
 }
 
@@ -122,5 +123,33 @@ func runInTerminal(program string, args ...string) tea.Cmd {
 			return commandDoneMsg{output: "podlab " + strings.Join(args, " ") + ": " + err.Error()}
 		}
 		return nil
+	})
+}
+
+// editedMsg says the learner closed the editor on a manifest file.
+type editedMsg struct {
+	path string
+	err  error
+}
+
+// editThenApply writes manifests to a file, opens it in $KUBE_EDITOR or
+// $EDITOR (the app suspends), and reports the file for applying.
+func editThenApply(manifests string) tea.Cmd {
+	f, err := os.CreateTemp("", "podlab-lesson-*.yaml")
+	if err != nil {
+		return func() tea.Msg { return editedMsg{err: err} }
+	}
+	f.WriteString(manifests)
+	f.Close()
+	editor := os.Getenv("KUBE_EDITOR")
+	if editor == "" {
+		editor = os.Getenv("EDITOR")
+	}
+	if editor == "" {
+		editor = "vi"
+	}
+	parts := strings.Fields(editor)
+	return tea.ExecProcess(exec.Command(parts[0], append(parts[1:], f.Name())...), func(err error) tea.Msg {
+		return editedMsg{path: f.Name(), err: err}
 	})
 }

@@ -4,7 +4,7 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is the app's one keymap; the help overlay renders it.
 type keyMap struct {
-	Up, Down, Tab, Describe, Anatomy, Events, Logs, Shell, Edit, Delete, Command, Help, Quit key.Binding
+	Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Command, Help, Quit key.Binding
 }
 
 var keys = keyMap{
@@ -14,7 +14,8 @@ var keys = keyMap{
 	Describe: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "describe")),
 	Anatomy:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "anatomy")),
 	Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
-	Logs:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "logs")),
+	Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline")),
+	Logs:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "logs (c container, p previous)")),
 	Shell:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "shell in pod")),
 	Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in $EDITOR")),
 	Delete:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "delete pod")),
@@ -31,7 +32,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Tab},
-		{k.Describe, k.Anatomy, k.Events, k.Logs},
+		{k.Describe, k.Anatomy, k.Events, k.Timeline, k.Logs},
 		{k.Shell, k.Edit, k.Delete},
 		{k.Command, k.Help, k.Quit},
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -24,12 +25,13 @@ const (
 	paneDescribe pane = iota
 	paneAnatomy
 	paneEvents
+	paneTimeline
 	paneLogs
 	paneCount
 )
 
 func (p pane) String() string {
-	return [...]string{"describe", "anatomy", "events", "logs"}[p]
+	return [...]string{"describe", "anatomy", "events", "timeline", "logs"}[p]
 }
 
 // Options wire the app to the lab.
@@ -63,7 +65,10 @@ type Model struct {
 	pane    pane
 	logs    string
 	logsFor string
-	output  string // the last command's output
+	// logContainer and logPrevious choose which log the logs view shows.
+	logContainer int
+	logPrevious  bool
+	output       string // the last command's output
 	// showOutput puts the last command's output in the detail pane until another view is chosen.
 	showOutput bool
 	err        string
@@ -236,7 +241,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		next, eval := m.maybeEvaluate()
-		return next, tea.Batch(msg.next, eval)
+		// The logs view follows: a change to its pod fetches them again.
+		var logs tea.Cmd
+		if p := next.selectedPod(); p != nil && next.screen == screenWorkspace && next.pane == paneLogs && p.Name == msg.pod.Name {
+			logs = next.fetchSelectedLogs()
+		}
+		return next, tea.Batch(msg.next, eval, logs)
 	case eventsMsg:
 		m.events = append(m.events, msg.events...)
 		if len(m.events) > 500 {
@@ -244,8 +254,32 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		next, eval := m.maybeEvaluate()
 		return next, tea.Batch(msg.next, eval)
+	case editedMsg:
+		if msg.err != nil {
+			m.err = msg.err.Error()
+			return m, nil
+		}
+		return m, m.runCommand([]string{"apply", "-f", msg.path})
 	case logsMsg:
 		m.logs, m.logsFor = msg.text, msg.pod
+		return m, nil
+	case tea.MouseClickMsg:
+		// A click on a pod row selects it (rows start below the title and header).
+		if m.screen == screenWorkspace {
+			pods := m.sortedPods()
+			if i := msg.Y - 2; i >= 0 && i < len(pods) && i < max(3, (m.height-6)/3) {
+				m.selected = pods[i].Name
+			}
+		}
+		return m, nil
+	case tea.MouseWheelMsg:
+		if m.screen == screenLesson {
+			if msg.Button == tea.MouseWheelDown {
+				m.scroll = min(m.scroll+3, max(0, len(m.lessonLines)-3))
+			} else if msg.Button == tea.MouseWheelUp {
+				m.scroll = max(0, m.scroll-3)
+			}
+		}
 		return m, nil
 	case commandDoneMsg:
 		m.output, m.showOutput = msg.output, msg.output != ""
@@ -333,6 +367,18 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, tea.Batch(cmds...)
+	case s == "E":
+		// Open the chapter's manifests in $EDITOR first, then apply what was saved.
+		var docs []string
+		for name := range ch.Manifests {
+			if data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name); err == nil {
+				docs = append(docs, string(data))
+			}
+		}
+		if len(docs) == 0 {
+			return m, nil
+		}
+		return m, editThenApply(strings.Join(docs, "\n---\n"))
 	case s == "R":
 		var cmds []tea.Cmd
 		for _, ref := range ch.Exercise.Cleanup.Delete {
@@ -388,6 +434,14 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.pane = paneEvents
 	case key.Matches(msg, keys.Logs):
 		m.pane = paneLogs
+	case msg.String() == "t":
+		m.pane = paneTimeline
+	case msg.String() == "c" && m.pane == paneLogs:
+		if p := m.selectedPod(); p != nil {
+			m.logContainer = (m.logContainer + 1) % len(p.Spec.Containers)
+		}
+	case msg.String() == "p" && m.pane == paneLogs:
+		m.logPrevious = !m.logPrevious
 	case key.Matches(msg, keys.Command):
 		m.commanding = true
 		m.histPos = len(m.history)
@@ -406,11 +460,28 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	if m.pane == paneLogs {
-		if p := m.selectedPod(); p != nil && m.logsFor != p.Name {
-			return m, fetchLogs(m.opts.Client, p)
+		if p := m.selectedPod(); p != nil && m.logsFor != m.logsKey(p) {
+			return m, m.fetchSelectedLogs()
 		}
 	}
 	return m, nil
+}
+
+// logsKey names the log the logs view should show for p.
+func (m Model) logsKey(p *corev1.Pod) string {
+	return fmt.Sprintf("%s/%s/%t", p.Name, m.logContainerName(p), m.logPrevious)
+}
+
+func (m Model) logContainerName(p *corev1.Pod) string {
+	return p.Spec.Containers[m.logContainer%len(p.Spec.Containers)].Name
+}
+
+func (m Model) fetchSelectedLogs() tea.Cmd {
+	p := m.selectedPod()
+	if p == nil || m.opts.Client == nil {
+		return nil
+	}
+	return fetchLogs(m.opts.Client, p, m.logContainerName(p), m.logPrevious, m.logsKey(p))
 }
 
 func (m Model) updateCommand(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {

@@ -262,3 +262,47 @@ func TestLessonExerciseTicksHintsAndSolution(t *testing.T) {
 		t.Fatal("w did not switch back to the lesson")
 	}
 }
+
+func TestTimelineOfAContainer(t *testing.T) {
+	m := newTestModel(t)
+	ev := func(reason string, at time.Duration) corev1.Event {
+		return corev1.Event{InvolvedObject: corev1.ObjectReference{Name: "crasher", UID: "u2", FieldPath: "spec.containers{app}"},
+			Reason: reason, FirstTimestamp: ago(at), LastTimestamp: ago(at), Count: 1}
+	}
+	m = step(t, m, eventsMsg{events: []corev1.Event{ev("Started", 4*time.Minute), ev("Unhealthy", 3*time.Minute), ev("Killing", 2*time.Minute)}})
+	m = step(t, m, press("t")...)
+	s := screenText(m)
+	var appRow string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "app ") {
+			appRow = l
+		}
+	}
+	started, unhealthy, killed := strings.Index(appRow, "▶"), strings.Index(appRow, "!"), strings.Index(appRow, "✖")
+	if started < 0 || unhealthy < 0 || killed < 0 || !(started < unhealthy && unhealthy < killed) {
+		t.Fatalf("the app row does not show start, probe failure and kill in order:\n%s", s)
+	}
+	golden(t, "timeline", s)
+}
+
+func TestEditedManifestIsApplied(t *testing.T) {
+	m := newTestModel(t)
+	_, cmd := m.Update(editedMsg{path: "/tmp/lesson.yaml"})
+	if cmd == nil {
+		t.Fatal("no command after the editor closed")
+	}
+	if out, ok := cmd().(commandDoneMsg); !ok || out.output != "ran: apply -f /tmp/lesson.yaml\n" {
+		t.Fatalf("after editing: %#v", out)
+	}
+}
+
+func TestMouseClickSelectsAPod(t *testing.T) {
+	m := newTestModel(t)
+	if m.selected != "crasher" {
+		t.Fatalf("initial selection %q", m.selected)
+	}
+	m = step(t, m, tea.MouseClickMsg{X: 3, Y: 3, Button: tea.MouseLeft})
+	if m.selected != "nginx" {
+		t.Fatalf("a click on the second row selected %q", m.selected)
+	}
+}

@@ -142,11 +142,18 @@ func (m Model) renderPane() []string {
 		return anatomy(p, m.styles)
 	case paneEvents:
 		return m.podEvents(p)
+	case paneTimeline:
+		return m.timeline(p)
 	case paneLogs:
-		if m.logsFor != p.Name {
-			return []string{m.styles.Dim.Render("loading logs…")}
+		which := m.logContainerName(p)
+		if m.logPrevious {
+			which += " (previous instance)"
 		}
-		return lastLines(strings.Split(strings.TrimRight(m.logs, "\n"), "\n"), max(1, m.height-12))
+		head := m.styles.Dim.Render("logs of " + which + " · c next container · p previous")
+		if m.logsFor != m.logsKey(p) {
+			return []string{head, m.styles.Dim.Render("loading logs…")}
+		}
+		return append([]string{head}, lastLines(strings.Split(strings.TrimRight(m.logs, "\n"), "\n"), max(1, m.height-13))...)
 	}
 	var buf bytes.Buffer
 	printers.Describe(&buf, p, m.eventsOf(p), nil, m.opts.Now())
@@ -190,7 +197,7 @@ func (m Model) footer() []string {
 	}
 	switch m.screen {
 	case screenLesson:
-		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply manifests • h hint • S solution • R reset • w workspace • b back"))
+		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply • E edit+apply • h hint • S solution • R reset • w workspace • b back"))
 	case screenHome:
 	default:
 		lines = append(lines, m.help.ShortHelpView(keys.ShortHelp()))
