@@ -194,19 +194,37 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 	})
 }
 
-// learning loads the pack (--pack, else the built-in one), the learner's
-// progress and language for the app.
+// learning loads the packs the app opens — --pack first if given, the
+// built-in one, then those added with "pack add" — and the learner's
+// progress and language.
 func (a *app) learning() (*tui.Learning, error) {
-	p, err := loadPack(a.pack)
-	if err != nil {
-		return nil, err
-	}
 	home, err := a.home()
 	if err != nil {
 		return nil, err
 	}
+	srcs := []string{"builtin"}
+	if a.pack != "" && a.pack != "builtin" {
+		srcs = append([]string{a.pack}, srcs...)
+	}
+	srcs = append(srcs, lessons.AddedPacks(home.Dir)...)
+	var packs []*lessons.Pack
+	seen := map[string]bool{}
+	for _, src := range srcs {
+		p, err := loadPack(src)
+		if err != nil {
+			if src == a.pack {
+				return nil, err // the pack asked for on the command line must load
+			}
+			fmt.Fprintf(a.stderr, "podlab: skipping pack %s: %v\n", src, err)
+			continue
+		}
+		if !seen[p.Meta.ID] {
+			seen[p.Meta.ID] = true
+			packs = append(packs, p)
+		}
+	}
 	prog, _ := lessons.LoadProgress(home.Dir)
-	return &tui.Learning{Pack: p, Lang: language(a.lang), Progress: prog,
+	return &tui.Learning{Packs: packs, Lang: language(a.lang), Progress: prog,
 		SaveProgress: func(p lessons.Progress) { p.Save(home.Dir) }}, nil
 }
 

@@ -273,3 +273,26 @@ func TestAttach(t *testing.T) {
 		t.Fatalf("attach: %d %q %q", code, out, errOut)
 	}
 }
+
+func TestPackValidateNewAddAndList(t *testing.T) {
+	h := newHarness(t)
+	dir := filepath.Join(h.dir, "mypack")
+	if out, _, code := h.run("", "pack", "new", dir); code != 0 || !strings.Contains(out, "created a pack") {
+		t.Fatalf("pack new: %d %q", code, out)
+	}
+	if out, _, code := h.run("", "pack", "validate", dir); code != 0 || out != "pack my-pack 0.1.0 is valid: 1 chapters\n" {
+		t.Fatalf("pack validate: %d %q", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, "01-hello", "exercise.yaml"), []byte("title: x\nobjectivez: []\n"), 0o644)
+	_, errOut, code := h.run("", "pack", "validate", dir)
+	if code != 1 || !strings.Contains(errOut, "01-hello/exercise.yaml:2: field objectivez is not a known key") {
+		t.Fatalf("broken pack: %d %q", code, errOut)
+	}
+	if out, _, code := h.run("", "pack", "add", "../../docs/example-pack"); code != 0 || !strings.Contains(out, "added pack example-sidecars") {
+		t.Fatalf("pack add: %d %q", code, out)
+	}
+	out, _, _ := h.run("", "pack", "list")
+	if !strings.Contains(out, "podlab-basics") || !strings.Contains(out, "example-sidecars") {
+		t.Fatalf("pack list:\n%s", out)
+	}
+}

@@ -49,6 +49,75 @@ func (a *app) packCommand() *cobra.Command {
 			return nil
 		},
 	})
+	c.AddCommand(&cobra.Command{
+		Use:   "add DIR|ARCHIVE",
+		Short: "Validate a pack and open it beside the built-in one from now on",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := loadPack(args[0])
+			if err != nil {
+				return err
+			}
+			home, err := a.home()
+			if err != nil {
+				return err
+			}
+			src, _ := filepath.Abs(args[0])
+			srcs := lessons.AddedPacks(home.Dir)
+			for _, s := range srcs {
+				if s == src {
+					fmt.Fprintf(a.stdout, "pack %s is already added\n", p.Meta.ID)
+					return nil
+				}
+			}
+			if err := lessons.SetAddedPacks(home.Dir, append(srcs, src)); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "added pack %s (%s, %d chapters)\n", p.Meta.ID, p.Meta.Title, len(p.Chapters))
+			return nil
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the packs the app opens",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home, err := a.home()
+			if err != nil {
+				return err
+			}
+			tw := newTabWriter(a.stdout)
+			fmt.Fprintln(tw, "ID\tVERSION\tCHAPTERS\tSOURCE")
+			for _, src := range append([]string{"builtin"}, lessons.AddedPacks(home.Dir)...) {
+				p, err := loadPack(src)
+				if err != nil {
+					fmt.Fprintf(tw, "?\t?\t?\t%s (does not load: %v)\n", src, firstLine(err))
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", p.Meta.ID, p.Meta.Version, len(p.Chapters), src)
+			}
+			return tw.Flush()
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:   "remove SOURCE",
+		Short: "Stop opening an added pack (its files are left alone)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			home, err := a.home()
+			if err != nil {
+				return err
+			}
+			src, _ := filepath.Abs(args[0])
+			var keep []string
+			for _, s := range lessons.AddedPacks(home.Dir) {
+				if s != src {
+					keep = append(keep, s)
+				}
+			}
+			return lessons.SetAddedPacks(home.Dir, keep)
+		},
+	})
 	var timeout time.Duration
 	test := &cobra.Command{
 		Use:   "test DIR",
@@ -144,4 +213,14 @@ func scaffold(dir string) error {
 		}
 	}
 	return nil
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
 }

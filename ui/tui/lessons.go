@@ -41,6 +41,9 @@ type (
 // Learning is the lesson side of the app: the pack, the open chapter, the
 // exercise's live objectives, the hints shown so far.
 type Learning struct {
+	// Packs are the packs on the home screen, side by side; Pack is the one
+	// whose chapter is open (the first one until a chapter is opened).
+	Packs    []*lessons.Pack
 	Pack     *lessons.Pack
 	Lang     string
 	Progress lessons.Progress
@@ -85,12 +88,43 @@ func renderMarkdown(md string, width int) []string {
 	return strings.Split(strings.TrimRight(out, "\n"), "\n")
 }
 
-// renderHome lists the pack's chapters with the learner's progress.
+// homeEntry is one chapter line of the home screen.
+type homeEntry struct {
+	pack    *lessons.Pack
+	chapter int
+}
+
+// entries lists every chapter of every pack, in order.
+func (m Model) entries() []homeEntry {
+	var out []homeEntry
+	for _, p := range m.opts.Learning.Packs {
+		for i := range p.Chapters {
+			out = append(out, homeEntry{p, i})
+		}
+	}
+	return out
+}
+
+// renderHome lists the packs' chapters with the learner's progress.
 func (m Model) renderHome() []string {
 	l := m.opts.Learning
-	lines := []string{m.styles.Title.Render(l.Pack.Meta.Title) + m.styles.Dim.Render("  ("+l.Pack.Meta.ID+" "+l.Pack.Meta.Version+")"), ""}
-	for i, ch := range l.Pack.Chapters {
-		key := lessons.Key(l.Pack, ch)
+	var lines []string
+	i := -1
+	for _, p := range l.Packs {
+		lines = append(lines, m.styles.Title.Render(p.Meta.Title)+m.styles.Dim.Render("  ("+p.Meta.ID+" "+p.Meta.Version+")"))
+		lines = append(lines, m.homeChapters(p, &i)...)
+		lines = append(lines, "")
+	}
+	return append(lines, m.styles.Dim.Render("enter open · w workspace · ? help · q quit"))
+}
+
+func (m Model) homeChapters(p *lessons.Pack, flat *int) []string {
+	l := m.opts.Learning
+	var lines []string
+	for n, ch := range p.Chapters {
+		*flat++
+		i := *flat
+		key := lessons.Key(p, ch)
 		state := m.styles.Dim.Render("new        ")
 		switch {
 		case l.Progress.Done[key]:
@@ -98,13 +132,12 @@ func (m Model) renderHome() []string {
 		case l.Progress.Current == key:
 			state = m.styles.Waiting.Render("in progress")
 		}
-		line := fmt.Sprintf(" %s  %2d. %s", state, i+1, ch.Title)
+		line := fmt.Sprintf(" %s  %2d. %s", state, n+1, ch.Title)
 		if i == m.homeIndex {
 			line = m.styles.Selected.Render(line)
 		}
 		lines = append(lines, line)
 	}
-	lines = append(lines, "", m.styles.Dim.Render("enter open · w workspace · ? help · q quit"))
 	return lines
 }
 

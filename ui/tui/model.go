@@ -109,15 +109,23 @@ func New(opts Options) Model {
 		pods: map[string]*corev1.Pod{}, restarts: map[string]int32{}, changed: map[string]bool{},
 		input: in, help: help.New(), screen: screenWorkspace,
 	}
-	if opts.Learning != nil && opts.Learning.Pack != nil && len(opts.Learning.Pack.Chapters) > 0 {
-		m.screen = screenHome
-		if opts.Client != nil {
-			m.evaluator = exercises.NewEvaluator(opts.Client)
+	if l := opts.Learning; l != nil {
+		if len(l.Packs) == 0 && l.Pack != nil {
+			l.Packs = []*lessons.Pack{l.Pack}
 		}
-		// Resume where the learner left off.
-		for i, ch := range opts.Learning.Pack.Chapters {
-			if lessons.Key(opts.Learning.Pack, ch) == opts.Learning.Progress.Current {
-				m.homeIndex = i
+		if l.Pack == nil && len(l.Packs) > 0 {
+			l.Pack = l.Packs[0]
+		}
+		if l.Pack != nil && len(l.Pack.Chapters) > 0 {
+			m.screen = screenHome
+			if opts.Client != nil {
+				m.evaluator = exercises.NewEvaluator(opts.Client)
+			}
+			// Resume where the learner left off.
+			for i, e := range m.entries() {
+				if lessons.Key(e.pack, e.pack.Chapters[e.chapter]) == l.Progress.Current {
+					m.homeIndex = i
+				}
 			}
 		}
 	}
@@ -316,7 +324,8 @@ func (m *Model) notePod(p *corev1.Pod) {
 }
 
 func (m Model) updateHome(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	n := len(m.opts.Learning.Pack.Chapters)
+	entries := m.entries()
+	n := len(entries)
 	switch {
 	case key.Matches(msg, keys.Quit):
 		return m, tea.Quit
@@ -327,7 +336,9 @@ func (m Model) updateHome(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, keys.Down):
 		m.homeIndex = min(n-1, m.homeIndex+1)
 	case msg.String() == "enter":
-		return m.openChapter(m.homeIndex)
+		e := entries[m.homeIndex]
+		m.opts.Learning.Pack = e.pack
+		return m.openChapter(e.chapter)
 	case msg.String() == "w":
 		m.screen = screenWorkspace
 	}

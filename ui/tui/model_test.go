@@ -306,3 +306,25 @@ func TestMouseClickSelectsAPod(t *testing.T) {
 		t.Fatalf("a click on the second row selected %q", m.selected)
 	}
 }
+
+func TestSeveralPacksSideBySide(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	builtin, _ := lessons.Builtin()
+	example, err := lessons.Load(os.DirFS("../../docs/example-pack"), "example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Learning{Packs: []*lessons.Pack{builtin, example}, Progress: lessons.Progress{Done: map[string]bool{}}}
+	m := step(t, New(Options{Now: func() time.Time { return now }, Learning: l}), tea.WindowSizeMsg{Width: 80, Height: 30})
+	s := screenText(m)
+	if !strings.Contains(s, "Kubernetes Pods, for real") || !strings.Contains(s, "Sidecars, an example pack") {
+		t.Fatalf("home does not list both packs:\n%s", s)
+	}
+	for i := 0; i < 11; i++ {
+		m = step(t, m, press("down")...)
+	}
+	m = step(t, m, press("enter")...)
+	if l.Pack != example || m.chapter().Dir != "01-sidecar" || l.Progress.Current != "example-sidecars/01-sidecar" {
+		t.Fatalf("opened %s/%s", l.Pack.Meta.ID, m.chapter().Dir)
+	}
+}
