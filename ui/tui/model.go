@@ -380,16 +380,15 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case s == "E":
 		// Open the chapter's manifests in $EDITOR first, then apply what was saved.
-		var docs []string
-		for name := range ch.Manifests {
-			if data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name); err == nil {
-				docs = append(docs, string(data))
-			}
+		if docs := m.chapterManifests(); docs != "" {
+			return m, editThenApply(docs)
 		}
-		if len(docs) == 0 {
-			return m, nil
+	case s == "C":
+		// Copy the chapter's manifests to the terminal's clipboard (OSC 52).
+		if docs := m.chapterManifests(); docs != "" {
+			m.output, m.showOutput = "copied the chapter's manifests to the clipboard", false
+			return m, tea.SetClipboard(docs)
 		}
-		return m, editThenApply(strings.Join(docs, "\n---\n"))
 	case s == "R":
 		var cmds []tea.Cmd
 		for _, ref := range ch.Exercise.Cleanup.Delete {
@@ -476,6 +475,23 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// chapterManifests joins the open chapter's manifest files, in name order.
+func (m Model) chapterManifests() string {
+	ch := m.chapter()
+	names := make([]string, 0, len(ch.Manifests))
+	for name := range ch.Manifests {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var docs []string
+	for _, name := range names {
+		if data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name); err == nil {
+			docs = append(docs, strings.TrimRight(string(data), "\n"))
+		}
+	}
+	return strings.Join(docs, "\n---\n")
 }
 
 // logsKey names the log the logs view should show for p.

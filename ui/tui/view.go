@@ -197,7 +197,7 @@ func (m Model) footer() []string {
 	}
 	switch m.screen {
 	case screenLesson:
-		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply • E edit+apply • h hint • S solution • R reset • w workspace • b back"))
+		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply • E edit+apply • C copy • h hint • S solution • R reset • w workspace"))
 	case screenHome:
 	default:
 		lines = append(lines, m.help.ShortHelpView(keys.ShortHelp()))
