@@ -216,3 +216,19 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// waitLogs polls a container's logs until they contain want.
+func (l *lab) waitLogs(pod, container, want string) {
+	l.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		logs, _, _ := l.run("logs", pod, "-c", container)
+		if strings.Contains(logs, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("the logs of %s/%s never showed %q:\n%s", pod, container, want, logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

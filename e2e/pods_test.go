@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,17 +56,7 @@ spec:
     command: ["sh", "-c", "while true; do wget -q -O - http://127.0.0.1:80/ && echo FETCHED; sleep 1; done"]
 `)
 	l.waitRunning("pair")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		logs, _, _ := l.run("logs", "pair", "-c", "client")
-		if strings.Contains(logs, "FETCHED") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("client never reached the web container over 127.0.0.1; logs:\n%s", logs)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	l.waitLogs("pair", "client", "FETCHED")
 	wide := l.mustRun("get", "pods", "-o", "wide")
 	p := l.pod("pair")
 	if p.Status.PodIP == "" {
@@ -112,8 +101,8 @@ spec:
 	if main.State.Running == nil || main.State.Running.StartedAt.Before(&init[0].State.Terminated.FinishedAt) {
 		t.Fatalf("main container started before init finished: %+v vs %+v", main.State, init[0].State)
 	}
-	logs := l.mustRun("logs", "init-demo", "-c", "main")
-	mustContain(t, "main's logs", logs, "prepared-by-init")
+	// Running means started; the first line of output may still be on its way.
+	l.waitLogs("init-demo", "main", "prepared-by-init")
 }
 
 // A container that keeps failing reaches CrashLoopBackOff, with a growing
