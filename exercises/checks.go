@@ -28,6 +28,9 @@ type Check struct {
 	Logs *LogsCheck `json:"logs,omitempty" yaml:"logs,omitempty"`
 	// Field: a field of an object equals a value.
 	Field *FieldCheck `json:"field,omitempty" yaml:"field,omitempty"`
+	// HTTP: a request made from inside a pod (to a pod IP, a name, later a
+	// Service) answers as expected.
+	HTTP *HTTPCheck `json:"http,omitempty" yaml:"http,omitempty"`
 
 	All []Check `json:"all,omitempty" yaml:"all,omitempty"`
 	Any []Check `json:"any,omitempty" yaml:"any,omitempty"`
@@ -116,6 +119,16 @@ type FieldCheck struct {
 	Equals    string `json:"equals" yaml:"equals"`
 }
 
+// HTTPCheck requests a URL from inside a pod's container (with its wget).
+type HTTPCheck struct {
+	From      string `json:"from" yaml:"from"` // the pod the request is made from
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Container string `json:"container,omitempty" yaml:"container,omitempty"`
+	URL       string `json:"url" yaml:"url"`
+	// Body is a regular expression the response body must match.
+	Body string `json:"body,omitempty" yaml:"body,omitempty"`
+}
+
 // kinds counts which fields are set, for validation.
 func (c Check) kinds() []string {
 	var k []string
@@ -131,6 +144,7 @@ func (c Check) kinds() []string {
 	add(c.Exec != nil, "exec")
 	add(c.Logs != nil, "logs")
 	add(c.Field != nil, "field")
+	add(c.HTTP != nil, "http")
 	add(len(c.All) > 0, "all")
 	add(len(c.Any) > 0, "any")
 	add(c.Not != nil, "not")
@@ -142,7 +156,7 @@ func (c Check) Validate() error {
 	k := c.kinds()
 	switch {
 	case len(k) == 0:
-		return fmt.Errorf("a check needs one of exists, absent, pod, event, exec, logs, field, all, any, not")
+		return fmt.Errorf("a check needs one of exists, absent, pod, event, exec, logs, field, http, all, any, not")
 	case len(k) > 1:
 		return fmt.Errorf("a check has exactly one kind, this one has %v", k)
 	}
@@ -168,6 +182,8 @@ func (c Check) Validate() error {
 		return fmt.Errorf("logs: pod and match are required")
 	case c.Field != nil && (c.Field.Kind == "" || c.Field.Name == "" || c.Field.Path == ""):
 		return fmt.Errorf("field: kind, name and path are required")
+	case c.HTTP != nil && (c.HTTP.From == "" || c.HTTP.URL == ""):
+		return fmt.Errorf("http: from and url are required")
 	case c.Event != nil && c.Event.Reason == "":
 		return fmt.Errorf("event: reason is required")
 	}

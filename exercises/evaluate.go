@@ -118,6 +118,11 @@ func (e *Evaluator) eval(ctx context.Context, key string, c Check) (bool, string
 		return e.evalLogs(ctx, *c.Logs)
 	case c.Field != nil:
 		return e.evalField(ctx, *c.Field)
+	case c.HTTP != nil:
+		// wget exits non-zero on a connection error or an HTTP error status.
+		zero := 0
+		return e.evalExec(ctx, ExecCheck{Pod: c.HTTP.From, Namespace: c.HTTP.Namespace, Container: c.HTTP.Container,
+			Command: []string{"wget", "-q", "-T", "5", "-O", "-", c.HTTP.URL}, Output: c.HTTP.Body, ExitCode: &zero})
 	}
 	return false, "empty check"
 }

@@ -271,6 +271,8 @@ func referenced(c exercises.Check) []string {
 		out = append(out, "pod/"+c.Exec.Pod)
 	case c.Logs != nil:
 		out = append(out, "pod/"+c.Logs.Pod)
+	case c.HTTP != nil:
+		out = append(out, "pod/"+c.HTTP.From)
 	case c.Field != nil:
 		if res, ok := api.Lookup(c.Field.Kind); ok {
 			out = append(out, res.Singular+"/"+c.Field.Name)

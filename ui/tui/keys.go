@@ -4,7 +4,7 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is the app's one keymap; the help overlay renders it.
 type keyMap struct {
-	Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Command, Help, Quit key.Binding
+	Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
 }
 
 var keys = keyMap{
@@ -19,6 +19,7 @@ var keys = keyMap{
 	Shell:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "shell in pod")),
 	Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in $EDITOR")),
 	Delete:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "delete pod")),
+	Label:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "label pod")),
 	Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
 	Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 	Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -33,7 +34,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Tab},
 		{k.Describe, k.Anatomy, k.Events, k.Timeline, k.Logs},
-		{k.Shell, k.Edit, k.Delete},
+		{k.Shell, k.Edit, k.Label, k.Delete},
 		{k.Command, k.Help, k.Quit},
 	}
 }

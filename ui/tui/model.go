@@ -464,6 +464,15 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if p := m.selectedPod(); p != nil && m.opts.Program != "" {
 			return m, runInTerminal(m.opts.Program, "-n", p.Namespace, "edit", "pod", p.Name)
 		}
+	case msg.String() == "L":
+		// Label the selected pod: the command bar opens with the command started.
+		if p := m.selectedPod(); p != nil {
+			m.commanding = true
+			m.histPos = len(m.history)
+			m.input.SetValue("label pod " + p.Name + " ")
+			m.input.CursorEnd()
+			return m, m.input.Focus()
+		}
 	case key.Matches(msg, keys.Delete):
 		if p := m.selectedPod(); p != nil {
 			return m, m.runCommand([]string{"delete", "pod", p.Name, "-n", p.Namespace, "--wait=false"})

@@ -328,3 +328,14 @@ func TestSeveralPacksSideBySide(t *testing.T) {
 		t.Fatalf("opened %s/%s", l.Pack.Meta.ID, m.chapter().Dir)
 	}
 }
+
+func TestLabelKeyStartsTheCommand(t *testing.T) {
+	m := step(t, newTestModel(t), press("L")...)
+	if !m.commanding || m.input.Value() != "label pod crasher " {
+		t.Fatalf("L: commanding=%v line %q", m.commanding, m.input.Value())
+	}
+	m = step(t, m, press("tier=demo", "enter")...)
+	if !strings.Contains(m.output, "ran: label pod crasher tier=demo") {
+		t.Fatalf("output %q", m.output)
+	}
+}
