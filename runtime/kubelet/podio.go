@@ -51,46 +51,47 @@ func (k *Kubelet) waitingReason(pod *corev1.Pod, name string) string {
 
 // Exec runs a command in a running container for the API server (kubectl exec).
 func (k *Kubelet) Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
-	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	id, err := k.runningContainer(ctx, pod, opts.Container, "unable to upgrade connection: container not found (%q)")
 	if err != nil {
 		return -1, err
 	}
-	c := newPodView(containers).latest(opts.Container)
-	if c == nil || c.State != cri.StateRunning {
-		return -1, apierrors.NewBadRequest(fmt.Sprintf("unable to upgrade connection: container not found (%q)", opts.Container))
-	}
-	var resize chan cri.TermSize
-	if opts.Resize != nil {
-		resize = make(chan cri.TermSize, 4)
-		go func() {
-			defer close(resize)
-			for sz := range opts.Resize {
-				resize <- cri.TermSize{Width: sz.Width, Height: sz.Height}
-			}
-		}()
-	}
-	return k.rt.Exec(ctx, c.ID, cri.ExecOptions{Cmd: opts.Command, TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: resize})
+	return k.rt.Exec(ctx, id, cri.ExecOptions{Cmd: opts.Command, TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: criSizes(opts.Resize)})
 }
 
 // Attach connects to a running container's main process (kubectl attach).
 func (k *Kubelet) Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
-	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	id, err := k.runningContainer(ctx, pod, opts.Container, "container %s is not running")
 	if err != nil {
 		return -1, err
 	}
-	c := newPodView(containers).latest(opts.Container)
+	return 0, k.rt.Attach(ctx, id, cri.ExecOptions{TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: criSizes(opts.Resize)})
+}
+
+// runningContainer finds the running instance of a pod's container, or the
+// API server's error (notRunning formats the container's name).
+func (k *Kubelet) runningContainer(ctx context.Context, pod *corev1.Pod, name, notRunning string) (string, error) {
+	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+	if err != nil {
+		return "", err
+	}
+	c := newPodView(containers).latest(name)
 	if c == nil || c.State != cri.StateRunning {
-		return -1, apierrors.NewBadRequest(fmt.Sprintf("container %s is not running", opts.Container))
+		return "", apierrors.NewBadRequest(fmt.Sprintf(notRunning, name))
 	}
-	var resize chan cri.TermSize
-	if opts.Resize != nil {
-		resize = make(chan cri.TermSize, 4)
-		go func() {
-			defer close(resize)
-			for sz := range opts.Resize {
-				resize <- cri.TermSize{Width: sz.Width, Height: sz.Height}
-			}
-		}()
+	return c.ID, nil
+}
+
+// criSizes relays terminal sizes from the API's type to the engine's.
+func criSizes(in <-chan client.TermSize) chan cri.TermSize {
+	if in == nil {
+		return nil
 	}
-	return 0, k.rt.Attach(ctx, c.ID, cri.ExecOptions{TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: resize})
+	out := make(chan cri.TermSize, 4)
+	go func() {
+		defer close(out)
+		for sz := range in {
+			out <- cri.TermSize{Width: sz.Width, Height: sz.Height}
+		}
+	}()
+	return out
 }

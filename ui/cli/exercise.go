@@ -158,10 +158,9 @@ func (a *app) exerciseCommand() *cobra.Command {
 		ch, err := chapterOf(p, name)
 		return p, ch, err
 	}
-	check := &cobra.Command{
-		Use:   "check",
-		Short: "Print the current exercise's objectives and whether each is met (exit 0 when all are)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	// withExercise runs fn on the current exercise with a client of the lab.
+	withExercise := func(fn func(cmd *cobra.Command, cl clientIface, p *lessons.Pack, ch *lessons.Chapter) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, _ []string) error {
 			p, ch, err := current()
 			if err != nil {
 				return err
@@ -170,6 +169,13 @@ func (a *app) exerciseCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			return fn(cmd, cl, p, ch)
+		}
+	}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Print the current exercise's objectives and whether each is met (exit 0 when all are)",
+		RunE: withExercise(func(cmd *cobra.Command, cl clientIface, p *lessons.Pack, ch *lessons.Chapter) error {
 			ev := exercises.NewEvaluator(cl)
 			for {
 				met, lines := objectiveStates(cmd.Context(), ev, ch)
@@ -187,44 +193,28 @@ func (a *app) exerciseCommand() *cobra.Command {
 				case <-time.After(2 * time.Second):
 				}
 			}
-		},
+		}),
 	}
 	check.Flags().BoolVarP(&watch, "watch", "w", false, "keep checking until every objective is met")
 	solve := &cobra.Command{
 		Use:   "solve",
 		Short: "Apply the exercise's solution to the lab",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, ch, err := current()
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: withExercise(func(cmd *cobra.Command, cl clientIface, p *lessons.Pack, ch *lessons.Chapter) error {
 			if err := a.solve(cmd.Context(), cl, p, ch); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "applied the solution of %s\n", ch.Dir)
 			return nil
-		},
+		}),
 	}
 	reset := &cobra.Command{
 		Use:   "reset",
 		Short: "Remove the objects the exercise names",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, ch, err := current()
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: withExercise(func(cmd *cobra.Command, cl clientIface, _ *lessons.Pack, ch *lessons.Chapter) error {
 			a.cleanup(cmd.Context(), cl, ch)
 			fmt.Fprintf(a.stdout, "reset %s\n", ch.Dir)
 			return nil
-		},
+		}),
 	}
 	c.AddCommand(check, solve, reset)
 	return c
