@@ -5,181 +5,163 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podlab/podlab/runtime/api"
 )
 
-// prefixWriter writes describe lines at an indent level through one
-// tabwriter, so fields align the way kubectl describe aligns them.
-type prefixWriter struct{ tw *tabwriter.Writer }
-
-func (p prefixWriter) line(level int, format string, args ...any) {
-	fmt.Fprintf(p.tw, strings.Repeat("  ", level)+format+"\n", args...)
-}
-
-// describeTime is kubectl's time format in describe pages.
-func describeTime(t metav1.Time) string {
-	if t.IsZero() {
-		return "<unknown>"
-	}
-	return t.Time.Format(time.RFC1123Z)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "<none>"
-	}
-	return s
-}
-
-// Describe writes kubectl describe's page for obj; events are those about
-// obj, related pods are the pods on a node.
+// Describe writes kubectl describe's page for obj. events are those about
+// obj (printed for pods, nodes, config maps and other kinds, as kubectl
+// does; not for namespaces and secrets); related are the pods bound to a
+// node. now is the instant ages are measured from. Nothing passed in is
+// modified.
 func Describe(w io.Writer, obj api.Object, events []corev1.Event, related []corev1.Pod, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	p := prefixWriter{tw}
+	tw := newDescribeWriter(w)
+	p := prefixWriter{w: tw}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		describePod(p, o, now)
+		describeEvents(p, events, now)
 	case *corev1.Node:
 		describeNode(p, o, related, now)
+		describeEvents(p, events, now)
 	case *corev1.Namespace:
-		p.line(0, "Name:\t%s", o.Name)
-		printMap(p, "Labels", o.Labels)
-		printMap(p, "Annotations", o.Annotations)
-		p.line(0, "Status:\t%s", o.Status.Phase)
-		p.line(0, "")
-		p.line(0, "No resource quota.")
-		p.line(0, "")
-		p.line(0, "No LimitRange resource.")
-		return tw.Flush()
+		describeNamespace(p, o)
 	case *corev1.ConfigMap:
-		p.line(0, "Name:\t%s", o.Name)
-		p.line(0, "Namespace:\t%s", o.Namespace)
-		printMap(p, "Labels", o.Labels)
-		printMap(p, "Annotations", o.Annotations)
-		p.line(0, "")
-		p.line(0, "Data")
-		p.line(0, "====")
-		for _, k := range sortedKeys(o.Data) {
-			p.line(0, "%s:", k)
-			p.line(0, "----")
-			p.line(0, "%s", o.Data[k])
-			p.line(0, "")
-		}
-		p.line(0, "")
-		p.line(0, "BinaryData")
-		p.line(0, "====")
+		describeConfigMap(p, o)
+		describeEvents(p, events, now)
 	case *corev1.Secret:
-		p.line(0, "Name:\t%s", o.Name)
-		p.line(0, "Namespace:\t%s", o.Namespace)
-		printMap(p, "Labels", o.Labels)
-		printMap(p, "Annotations", o.Annotations)
-		p.line(0, "")
-		p.line(0, "Type:\t%s", o.Type)
-		p.line(0, "")
-		p.line(0, "Data")
-		p.line(0, "====")
-		keys := make([]string, 0, len(o.Data))
-		for k := range o.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			p.line(0, "%s:\t%d bytes", k, len(o.Data[k]))
-		}
-		return tw.Flush()
-	case *corev1.Event:
-		p.line(0, "Name:\t%s", o.Name)
-		p.line(0, "Namespace:\t%s", o.Namespace)
-		p.line(0, "Type:\t%s", o.Type)
-		p.line(0, "Reason:\t%s", o.Reason)
-		p.line(0, "Message:\t%s", o.Message)
-		p.line(0, "Involved Object:\t%s/%s", strings.ToLower(o.InvolvedObject.Kind), o.InvolvedObject.Name)
-		p.line(0, "Count:\t%d", o.Count)
-		return tw.Flush()
+		describeSecret(p, o)
 	default:
-		p.line(0, "Name:\t%s", obj.GetName())
+		if err := describeGeneric(p, obj); err != nil {
+			return err
+		}
+		describeEvents(p, events, now)
 	}
-	describeEvents(p, events, now)
 	return tw.Flush()
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// prefixWriter is kubectl describe's PrefixWriter: each write is indented
+// two spaces per level and goes through one tab writer, so "Field:\tvalue"
+// lines align within each block.
+type prefixWriter struct{ w io.Writer }
+
+func (p prefixWriter) write(level int, format string, args ...any) {
+	fmt.Fprintf(p.w, strings.Repeat("  ", level)+format, args...)
 }
 
-// printMap prints labels or annotations, one per line after the first.
-func printMap(p prefixWriter, title string, m map[string]string) {
-	keys := sortedKeys(m)
+// line writes one indented line.
+func (p prefixWriter) line(level int, format string, args ...any) {
+	p.write(level, format+"\n", args...)
+}
+
+// lastAppliedAnnotation is hidden from describe's Annotations, as kubectl
+// hides it (its skipAnnotations).
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// maxAnnotationLen is where kubectl describe folds and cuts annotation values.
+const maxAnnotationLen = 140
+
+// printLabels is kubectl's printLabelsMultiline: "Title:\tk=v", then each
+// further pair on its own line after a tab, or <none>.
+func printLabels(p prefixWriter, title string, m map[string]string) {
+	pairs := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		pairs = append(pairs, k+"="+m[k])
+	}
+	printMultiline(p, title, pairs)
+}
+
+// printMultiline prints "Title:\t" then one item per line, or <none>.
+func printMultiline(p prefixWriter, title string, items []string) {
+	p.write(0, "%s:\t", title)
+	if len(items) == 0 {
+		p.write(0, "<none>\n")
+		return
+	}
+	for i, it := range items {
+		if i > 0 {
+			p.write(0, "\t")
+		}
+		p.write(0, "%s\n", it)
+	}
+}
+
+// printAnnotations is kubectl's printAnnotationsMultiline: sorted "k: v"
+// lines; a value that is long or has several lines goes below its key, one
+// line each, two spaces in and cut at maxAnnotationLen-2 characters with "...".
+func printAnnotations(p prefixWriter, m map[string]string) {
+	p.write(0, "Annotations:\t")
+	keys := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		if k != lastAppliedAnnotation {
+			keys = append(keys, k)
+		}
+	}
 	if len(keys) == 0 {
-		p.line(0, "%s:\t<none>", title)
+		p.write(0, "<none>\n")
 		return
 	}
 	for i, k := range keys {
-		v := m[k]
-		if title == "Annotations" {
-			v = m[k]
-			if len(v) > 140 {
-				v = v[:140] + "..."
-			}
-			v = strings.ReplaceAll(v, "\n", " ")
-			if i == 0 {
-				p.line(0, "%s:\t%s: %s", title, k, v)
-			} else {
-				p.line(0, "\t%s: %s", k, v)
-			}
+		if i > 0 {
+			p.write(0, "\t")
+		}
+		v := strings.TrimSuffix(m[k], "\n")
+		if len(v)+len(k)+2 <= maxAnnotationLen && !strings.Contains(v, "\n") {
+			p.write(0, "%s: %s\n", k, v)
 			continue
 		}
-		if i == 0 {
-			p.line(0, "%s:\t%s=%s", title, k, v)
-		} else {
-			p.line(0, "\t%s=%s", k, v)
+		p.write(0, "%s:\n", k)
+		for _, l := range strings.Split(v, "\n") {
+			if len(l) > maxAnnotationLen-2 {
+				l = l[:maxAnnotationLen-2] + "..."
+			}
+			p.write(0, "\t  %s\n", l)
 		}
 	}
 }
 
-// describeEvents prints the Events table (kubectl's DescribeEvents).
+// describeEvents is kubectl's DescribeEvents: sorted by last timestamp; Age
+// is how long ago the event was first seen, or for a repeated event
+// "<last> (xN over <first>)"; From is the reporting component.
 func describeEvents(p prefixWriter, events []corev1.Event, now time.Time) {
 	if len(events) == 0 {
 		p.line(0, "Events:\t<none>")
 		return
 	}
-	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
+	sorted := append([]corev1.Event(nil), events...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].LastTimestamp.Before(&sorted[j].LastTimestamp) })
 	p.line(0, "Events:")
 	p.line(1, "Type\tReason\tAge\tFrom\tMessage")
 	p.line(1, "----\t------\t----\t----\t-------")
-	for _, e := range events {
-		age := Age(eventTime(e), now)
-		if e.Count > 1 {
-			age = fmt.Sprintf("%s (x%d over %s)", age, e.Count, Age(e.FirstTimestamp.Time, now))
-		}
-		from := e.Source.Component
-		if from == "" {
-			from = e.ReportingController
-		}
-		if e.Source.Host != "" && from != "default-scheduler" {
-			from += ", " + e.Source.Host
-		}
-		if from == "kubelet, "+e.Source.Host {
-			from = "kubelet"
-		}
-		p.line(1, "%s\t%s\t%s\t%s\t%s", e.Type, e.Reason, age, from, strings.TrimSpace(e.Message))
+	for _, e := range sorted {
+		p.line(1, "%s\t%s\t%s\t%s\t%s", e.Type, e.Reason, EventAge(&e, now), eventFrom(&e), strings.TrimSpace(e.Message))
 	}
 }
 
-func eventTime(e corev1.Event) time.Time {
-	if !e.LastTimestamp.IsZero() {
-		return e.LastTimestamp.Time
+// EventAge is the Age column of describe's Events table: "12s", or
+// "2m (x3 over 5m)" for an event seen several times.
+func EventAge(e *corev1.Event, now time.Time) string {
+	first := microAgeOf(e.EventTime, now)
+	if e.EventTime.IsZero() {
+		first = ageOf(e.FirstTimestamp, now)
 	}
-	return e.EventTime.Time
+	switch {
+	case e.Series != nil:
+		return fmt.Sprintf("%s (x%d over %s)", microAgeOf(e.Series.LastObservedTime, now), e.Series.Count, first)
+	case e.Count > 1:
+		return fmt.Sprintf("%s (x%d over %s)", ageOf(e.LastTimestamp, now), e.Count, first)
+	}
+	return first
+}
+
+// eventFrom is describe's From column: the source component, else the
+// reporting controller.
+func eventFrom(e *corev1.Event) string {
+	if e.Source.Component != "" {
+		return e.Source.Component
+	}
+	return e.ReportingController
 }

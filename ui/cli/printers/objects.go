@@ -11,41 +11,47 @@ import (
 	"github.com/podlab/podlab/runtime/api"
 )
 
-// PrintObjects writes objects as "yaml", "json" or "name"; several objects
-// (or asList) become a v1 List, as kubectl prints them.
+// PrintObjects writes objects as kubectl's -o yaml, -o json or -o name.
+// Several objects (or asList) become a v1 List. Like kubectl, which prints
+// what the server sent as unstructured maps, fields come in sorted order and
+// json is indented by four spaces. The caller's objects are not modified.
 func PrintObjects(w io.Writer, format string, res api.Resource, objs []api.Object, asList bool) error {
-	copies := make([]any, 0, len(objs))
-	for _, o := range objs {
-		c := o.DeepCopyObject().(api.Object)
-		api.SetTypeMeta(c)
-		copies = append(copies, c)
-	}
-	var v any
-	if len(copies) == 1 && !asList {
-		v = copies[0]
-	} else {
-		v = map[string]any{"apiVersion": "v1", "kind": "List", "items": copies, "metadata": map[string]string{"resourceVersion": ""}}
-	}
-	switch format {
-	case "name":
+	if format == "name" {
 		for _, o := range objs {
 			fmt.Fprintf(w, "%s/%s\n", strings.ToLower(res.Kind), o.GetName())
 		}
 		return nil
-	case "json":
-		b, err := json.MarshalIndent(v, "", "    ")
+	}
+	if format != "json" && format != "yaml" {
+		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", format)
+	}
+	items := make([]any, 0, len(objs))
+	for _, o := range objs {
+		c := o.DeepCopyObject().(api.Object)
+		api.SetTypeMeta(c)
+		m, err := toUnstructured(c)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(w, string(b))
-		return err
-	case "yaml":
-		b, err := yaml.Marshal(v)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
+		items = append(items, m)
+	}
+	var v any
+	if len(items) == 1 && !asList {
+		v = items[0]
+	} else {
+		v = map[string]any{"apiVersion": "v1", "kind": "List", "items": items, "metadata": map[string]any{"resourceVersion": ""}}
+	}
+	var b []byte
+	var err error
+	if format == "json" {
+		b, err = json.MarshalIndent(v, "", "    ")
+		b = append(b, '\n')
+	} else {
+		b, err = yaml.Marshal(v)
+	}
+	if err != nil {
 		return err
 	}
-	return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", format)
+	_, err = w.Write(b)
+	return err
 }
