@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -84,15 +85,31 @@ func (ps Problems) Error() string {
 }
 
 // Lesson returns the chapter's lesson in lang (e.g. "zh-CN"), falling back
-// to the language without region, then to the default lesson.
+// to the language without region ("zh"), then to another region of the same
+// language (the first by name), then to the default lesson.
 func (c *Chapter) Lesson(lang string) string {
-	if l, ok := c.Lessons[lang]; ok && lang != "" {
+	if lang == "" {
+		return c.Lessons[""]
+	}
+	if l, ok := c.Lessons[lang]; ok {
 		return l
 	}
+	base := lang
 	if i := strings.IndexAny(lang, "-_"); i > 0 {
-		if l, ok := c.Lessons[lang[:i]]; ok {
-			return l
+		base = lang[:i]
+	}
+	if l, ok := c.Lessons[base]; ok {
+		return l
+	}
+	var regions []string
+	for k := range c.Lessons {
+		if strings.HasPrefix(k, base+"-") || strings.HasPrefix(k, base+"_") {
+			regions = append(regions, k)
 		}
+	}
+	if len(regions) > 0 {
+		sort.Strings(regions)
+		return c.Lessons[regions[0]]
 	}
 	return c.Lessons[""]
 }
