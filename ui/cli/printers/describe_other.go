@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podlab/podlab/runtime/api"
 )
@@ -36,10 +37,7 @@ func describeNamespace(p prefixWriter, ns *corev1.Namespace) {
 // where kubectl follows map order): each data key, a "----" rule and the
 // value; binary keys as "key: N bytes".
 func describeConfigMap(p prefixWriter, cm *corev1.ConfigMap) {
-	p.line(0, "Name:\t%s", cm.Name)
-	p.line(0, "Namespace:\t%s", cm.Namespace)
-	printLabels(p, "Labels", cm.Labels)
-	printAnnotations(p, cm.Annotations)
+	describeMeta(p, cm)
 	p.line(0, "")
 	p.line(0, "Data")
 	p.line(0, "====")
@@ -60,10 +58,7 @@ func describeConfigMap(p prefixWriter, cm *corev1.ConfigMap) {
 // describeSecret is kubectl's describeSecret: sizes, never values (but a
 // service account token's token, which kubectl shows).
 func describeSecret(p prefixWriter, s *corev1.Secret) {
-	p.line(0, "Name:\t%s", s.Name)
-	p.line(0, "Namespace:\t%s", s.Namespace)
-	printLabels(p, "Labels", s.Labels)
-	printAnnotations(p, s.Annotations)
+	describeMeta(p, s)
 	p.line(0, "")
 	p.line(0, "Type:\t%s", s.Type)
 	p.line(0, "")
@@ -89,10 +84,7 @@ func describeGeneric(p prefixWriter, obj api.Object) error {
 	if err != nil {
 		return err
 	}
-	p.line(0, "Name:\t%s", obj.GetName())
-	p.line(0, "Namespace:\t%s", obj.GetNamespace())
-	printLabels(p, "Labels", obj.GetLabels())
-	printAnnotations(p, obj.GetAnnotations())
+	describeMeta(p, obj)
 	printContent(p, 0, content, "", ".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations")
 	return nil
 }
@@ -213,4 +205,12 @@ func splitCamel(s string) []string {
 		}
 	}
 	return words
+}
+
+// describeMeta prints the four lines every namespaced describer starts with.
+func describeMeta(p prefixWriter, obj metav1.Object) {
+	p.line(0, "Name:\t%s", obj.GetName())
+	p.line(0, "Namespace:\t%s", obj.GetNamespace())
+	printLabels(p, "Labels", obj.GetLabels())
+	printAnnotations(p, obj.GetAnnotations())
 }
