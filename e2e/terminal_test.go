@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,32 @@ func TestTUIFirstExercise(t *testing.T) {
 	waitScreen("pause (sandbox)")
 	keys(":", "get nodes", "Enter")
 	waitScreen("node-1")
+
+	// Back to the chapters, on to liveness probes: the probe-driven restart
+	// shows in the table and on the container's timeline.
+	keys("w")
+	waitScreen("exercise · Run your first Pod")
+	keys("Escape")
+	waitScreen("enter open · w workspace")
+	keys("j", "j", "j", "j", "j", "j", "Enter")
+	waitScreen("exercise ·")
+	keys("A")
+	keys("w")
+	waitScreen("liveness-exec")
+	keys("Down", "t")
+	waitScreen("pod/liveness-exec")
+	waitScreen("↻ restarted")
+	// The container's row of the timeline carries the probe failures and the kill.
+	killed := regexp.MustCompile(`(?m)^liveness\s.*!.*✖`)
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(150 * time.Millisecond) {
+		s := tmux(t, sock, "capture-pane", "-p", "-t", "podlab")
+		if killed.MatchString(s) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the timeline never showed the liveness kill:\n%s", s)
+		}
+	}
 	keys("q")
 	progress, err := os.ReadFile(filepath.Join(l.home, "progress.json"))
 	if err != nil || !strings.Contains(string(progress), `"podlab-basics/01-first-pod": true`) {

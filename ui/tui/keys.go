@@ -4,10 +4,11 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is the app's one keymap; the help overlay renders it.
 type keyMap struct {
-	Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
+	Lesson, Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
 }
 
 var keys = keyMap{
+	Lesson:   key.NewBinding(key.WithKeys("w", "esc"), key.WithHelp("w", "lesson")),
 	Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous pod")),
 	Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next pod")),
 	Tab:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next view")),

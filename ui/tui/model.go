@@ -134,13 +134,21 @@ func New(opts Options) Model {
 
 func (m Model) chapter() *lessons.Chapter { return m.opts.Learning.Pack.Chapters[m.chapterIdx] }
 
+// workspaceShown says whether the workspace is on screen, alone or beside the lesson.
+func (m Model) workspaceShown() bool {
+	return m.screen == screenWorkspace || (m.screen == screenLesson && m.split())
+}
+
+// learning says whether the app has lessons (else it is the workspace alone).
+func (m Model) learning() bool { return m.opts.Learning != nil && m.opts.Learning.Pack != nil }
+
 // openChapter shows a chapter's lesson and starts checking its exercise.
 func (m Model) openChapter(i int) (Model, tea.Cmd) {
 	l := m.opts.Learning
 	m.screen, m.chapterIdx, m.scroll = screenLesson, i, 0
 	m.objectives, m.hintsShown, m.solutionAsks = nil, 0, 0
 	ch := m.chapter()
-	m.lessonLines = renderMarkdown(ch.Lesson(l.Lang), m.width)
+	m.lessonLines = renderMarkdown(ch.Lesson(l.Lang), m.lessonWidth())
 	l.Progress.Current = lessons.Key(l.Pack, ch)
 	if l.SaveProgress != nil {
 		l.SaveProgress(l.Progress)
@@ -206,6 +214,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
+		if m.lessonLines != nil {
+			// Rewrap the open lesson for the new width.
+			m.lessonLines = renderMarkdown(m.chapter().Lesson(m.opts.Learning.Lang), m.lessonWidth())
+		}
 		return m, nil
 	case podsListedMsg:
 		m.pods = map[string]*corev1.Pod{}
@@ -251,7 +263,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		next, eval := m.maybeEvaluate()
 		// The logs view follows: a change to its pod fetches them again.
 		var logs tea.Cmd
-		if p := next.selectedPod(); p != nil && next.screen == screenWorkspace && next.pane == paneLogs && p.Name == msg.pod.Name {
+		if p := next.selectedPod(); p != nil && next.workspaceShown() && next.pane == paneLogs && p.Name == msg.pod.Name {
 			logs = next.fetchSelectedLogs()
 		}
 		return next, tea.Batch(msg.next, eval, logs)
@@ -356,6 +368,16 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.screen = screenHome
 	case s == "w":
 		m.screen = screenWorkspace
+	case m.split() && (s == "up" || s == "down"):
+		// Beside the lesson, the arrows pick a pod; j/k still scroll.
+		m.moveSelection(map[string]int{"up": -1, "down": 1}[s])
+		m.showOutput = false
+	case m.split() && s == "tab":
+		m.pane = (m.pane + 1) % paneCount
+		m.showOutput = false
+		if p := m.selectedPod(); p != nil && m.pane == paneLogs && m.logsFor != m.logsKey(p) {
+			return m, m.fetchSelectedLogs()
+		}
 	case s == "down" || s == "j":
 		m.scroll = min(m.scroll+1, max(0, len(m.lessonLines)-3))
 	case s == "up" || s == "k":
@@ -414,7 +436,7 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.err = ""
-	if msg.String() == "w" && m.opts.Learning != nil && m.opts.Learning.Pack != nil {
+	if key.Matches(msg, keys.Lesson) && m.learning() {
 		if m.lessonLines != nil {
 			m.screen = screenLesson
 		} else {

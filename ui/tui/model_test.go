@@ -339,3 +339,51 @@ func TestLabelKeyStartsTheCommand(t *testing.T) {
 		t.Fatalf("output %q", m.output)
 	}
 }
+
+func TestWideWindowShowsTheWorkspaceBesideTheLesson(t *testing.T) {
+	m := learningModel(t)
+	m = step(t, m, tea.WindowSizeMsg{Width: 160, Height: 30}, podsListedMsg{pods: fixturePods()})
+	m = step(t, m, press("enter")...)
+	s := screenText(m)
+	lines := strings.Split(s, "\n")
+	var beside bool
+	for _, l := range lines {
+		if strings.Contains(l, "│") && strings.Contains(l, "NAME") && strings.Contains(l, "READY") {
+			beside = true
+		}
+		if ansi.StringWidth(l) > 160 {
+			t.Fatalf("line wider than the window: %q", l)
+		}
+	}
+	if !beside || !strings.Contains(s, "Your first Pod") || !strings.Contains(s, "crasher") {
+		t.Fatalf("the pods table is not beside the lesson:\n%s", s)
+	}
+	// The arrows pick a pod and tab changes its view, without leaving the lesson.
+	m = step(t, m, press("down", "tab")...)
+	if m.screen != screenLesson || m.selected != "nginx" || m.pane != paneAnatomy {
+		t.Fatalf("screen %d, selected %q, pane %v", m.screen, m.selected, m.pane)
+	}
+	golden(t, "lesson-split", screenText(m))
+	// Narrowed, the lesson is rewrapped and shown alone.
+	m = step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if s := screenText(m); strings.Contains(s, "│ NAME") {
+		t.Fatalf("a narrow window still splits:\n%s", s)
+	}
+	for _, l := range m.lessonLines {
+		if ansi.StringWidth(l) > 80 {
+			t.Fatalf("lesson not rewrapped for 80 columns: %q", l)
+		}
+	}
+}
+
+func TestWorkspaceFooterAndEscLeadBackToTheLesson(t *testing.T) {
+	m := learningModel(t)
+	m = step(t, m, press("enter", "w")...)
+	if !strings.Contains(screenText(m), "w lesson") {
+		t.Fatalf("the workspace does not say how to get back:\n%s", screenText(m))
+	}
+	m = step(t, m, tea.KeyPressMsg{Code: tea.KeyEscape})
+	if m.screen != screenLesson {
+		t.Fatalf("esc in the workspace: screen %d, want the lesson", m.screen)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	corev1 "k8s.io/api/core/v1"
@@ -36,22 +37,68 @@ func (m Model) render() string {
 		return strings.Join(m.fitLines(out, m.height), "\n")
 	case screenLesson:
 		footer := m.footer()
-		out = append(out, m.renderLesson(m.height-len(out)-len(footer))...)
+		room := m.height - len(out) - len(footer)
+		if m.split() {
+			out = append(out, m.renderSplit(room)...)
+		} else {
+			out = append(out, m.renderLesson(room)...)
+		}
 		out = append(m.fit(out, m.height-len(footer)), footer...)
 		return strings.Join(m.fitLines(out, m.height), "\n")
 	}
-	table := m.renderTable()
-	out = append(out, table...)
-	out = append(out, m.paneTabs())
 	footer := m.footer()
-	room := m.height - len(out) - len(footer)
-	out = append(out, m.fit(m.renderPane(), room)...)
+	out = append(out, m.workspaceBody(m.height-len(out)-len(footer))...)
 	out = append(out, footer...)
 	return strings.Join(m.fitLines(out, m.height), "\n")
 }
 
+// splitWidth is the narrowest window that shows the workspace beside the
+// lesson; narrower windows switch between them with w.
+const splitWidth = 140
+
+func (m Model) split() bool { return m.width >= splitWidth }
+
+// lessonWidth is the width the lesson is rendered at: the whole window, or
+// its left part beside the workspace.
+func (m Model) lessonWidth() int {
+	if m.split() {
+		return m.width * 11 / 20
+	}
+	return m.width
+}
+
+// renderSplit puts the lesson and its exercise on the left and the live
+// workspace on the right, separated by a rule.
+func (m Model) renderSplit(room int) []string {
+	lw := m.lessonWidth()
+	left := m.renderLesson(room)
+	right := m
+	right.width = m.width - lw - 3
+	body := right.workspaceBody(room)
+	out := make([]string, room)
+	for i := range out {
+		var l, r string
+		if i < len(left) {
+			l = ansi.Truncate(left[i], lw, "…")
+		}
+		if i < len(body) {
+			r = body[i]
+		}
+		out[i] = l + strings.Repeat(" ", max(0, lw-ansi.StringWidth(l))) + m.styles.Dim.Render(" │ ") + r
+	}
+	return out
+}
+
+// workspaceBody is the pods table, the view tabs and the selected pod's
+// view, in exactly room lines of the model's width.
+func (m Model) workspaceBody(room int) []string {
+	out := append(m.renderTable(), m.paneTabs())
+	out = append(out, m.renderPane()...)
+	return m.fit(out, room)
+}
+
 func (m Model) titleLine() string {
-	left := m.styles.Title.Render("podlab") + "  " + m.styles.Dim.Render(fmt.Sprintf("namespace %s · %d pods", m.opts.Namespace, len(m.pods)))
+	left := m.styles.Title.Render("podlab") + "  " + m.styles.Dim.Render(fmt.Sprintf("namespace %s · %s", m.opts.Namespace, plural(len(m.pods), "pod")))
 	right := m.styles.Dim.Render("? help  q quit")
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
@@ -197,17 +244,40 @@ func (m Model) footer() []string {
 	}
 	switch m.screen {
 	case screenLesson:
-		lines = append(lines, m.styles.Dim.Render("j/k scroll • A apply • E edit+apply • C copy • h hint • S solution • R reset • w workspace"))
+		// The keys that matter most come first: a narrow window cuts the rest.
+		hint := "A apply • h hint • S solution • w workspace • j/k scroll • R reset • n next • E edit • C copy • esc chapters"
+		if m.split() {
+			hint = "A apply • h hint • S solution • j/k scroll • ↑/↓ pod • tab view • R reset • n next • E edit+apply • C copy • w workspace • esc chapters"
+		}
+		lines = append(lines, m.styles.Dim.Render(hint))
 	case screenHome:
 	default:
-		lines = append(lines, m.help.ShortHelpView(keys.ShortHelp()))
+		short := keys.ShortHelp()
+		if m.learning() {
+			short = append([]key.Binding{keys.Lesson}, short...)
+		}
+		lines = append(lines, m.help.ShortHelpView(short))
 	}
 	return lines
+}
+
+// plural is "1 pod", "2 pods".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (m Model) renderHelp() []string {
 	lines := []string{m.styles.Title.Render("podlab — keys"), ""}
 	lines = append(lines, strings.Split(m.help.FullHelpView(keys.FullHelp()), "\n")...)
+	if m.learning() {
+		lines = append(lines, "", "In a lesson: j/k scroll · A apply its manifests · E edit them first · C copy them",
+			"  h next hint · S twice for the solution · R reset the exercise · n next chapter",
+			"  w workspace (and back) · esc the chapters",
+			fmt.Sprintf("  in a window %d columns wide or more, the workspace shows beside the lesson (↑/↓ pod, tab view)", splitWidth))
+	}
 	lines = append(lines, "", "In the command bar (:), type kubectl commands without \"kubectl\":",
 		"  get pods -o wide · describe pod web · logs web · delete pod web",
 		"  tab completes verbs and pod names; ↑/↓ walk the history; esc closes it.",
