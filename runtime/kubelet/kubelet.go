@@ -36,6 +36,8 @@ type Config struct {
 	AllowPrivileged bool
 	AllowHostPaths  bool
 	Version         string
+	// RuntimeVersion is the node's containerRuntimeVersion, e.g. "docker://20.10.24".
+	RuntimeVersion string
 }
 
 // Upstream kubelet timings (pkg/kubelet): crash-loop backoff starts at 10 s

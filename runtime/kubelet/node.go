@@ -83,7 +83,7 @@ func (k *Kubelet) nodeObject() *corev1.Node {
 			NodeInfo: corev1.NodeSystemInfo{
 				KubeletVersion: k.cfg.Version, KubeProxyVersion: k.cfg.Version,
 				OperatingSystem: "linux", Architecture: arch,
-				ContainerRuntimeVersion: "docker://podlab", OSImage: "podlab virtual node", KernelVersion: kernelVersion(),
+				ContainerRuntimeVersion: k.cfg.RuntimeVersion, OSImage: "podlab virtual node", KernelVersion: kernelVersion(),
 			},
 		},
 	}

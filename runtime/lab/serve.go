@@ -79,6 +79,7 @@ func Serve(ctx context.Context, opts Options) error {
 		AllowPrivileged: opts.AllowPrivileged,
 		AllowHostPaths:  opts.AllowHostPaths,
 		Version:         version.KubernetesVersion,
+		RuntimeVersion:  "docker://" + engineVersion,
 	})
 	if err != nil {
 		return err
