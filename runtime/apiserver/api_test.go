@@ -291,9 +291,10 @@ func TestTerminatingNamespace(t *testing.T) {
 		p, err := st.Get(api.Pods, "team", "bound")
 		return err == nil && p.GetDeletionTimestamp() != nil
 	})
-	if _, err := st.Get(api.ConfigMaps, "team", "cfg"); !apierrors.IsNotFound(err) {
-		t.Fatalf("configmap survived its namespace's termination: %v", err)
-	}
+	waitFor(t, "the namespace's configmap to be deleted", func() bool {
+		_, err := st.Get(api.ConfigMaps, "team", "cfg")
+		return apierrors.IsNotFound(err)
+	})
 	if _, err := st.Get(api.Namespaces, "", "team"); err != nil {
 		t.Fatalf("namespace removed while a pod still terminates: %v", err)
 	}
