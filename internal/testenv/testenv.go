@@ -52,6 +52,11 @@ var (
 // returns its path. Its images are built from it.
 func PodlabBinary(t testing.TB) string {
 	t.Helper()
+	// PODLAB_TEST_BINARY runs the tests against a binary built elsewhere
+	// (e.g. with -race, beside PODLAB_BOX_BINARY).
+	if bin := os.Getenv("PODLAB_TEST_BINARY"); bin != "" {
+		return bin
+	}
 	buildOnce.Do(func() {
 		root, err := moduleRoot()
 		if err != nil {

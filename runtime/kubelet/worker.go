@@ -6,12 +6,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // podWorker serialises the syncs of one pod, like the kubelet's pod workers:
 // it wakes on a pod change, an engine event, a backoff expiry or a resync.
 type podWorker struct {
-	k *Kubelet
+	k   *Kubelet
+	uid types.UID // fixed for the worker's life
 
 	mu      sync.Mutex
 	pod     *corev1.Pod
@@ -29,7 +31,7 @@ type podWorker struct {
 }
 
 func newPodWorker(k *Kubelet, p *corev1.Pod) *podWorker {
-	return &podWorker{k: k, pod: p, waiting: map[string]*corev1.ContainerStateWaiting{}, images: map[string]string{}, kick: make(chan struct{}, 1)}
+	return &podWorker{k: k, uid: p.UID, pod: p, waiting: map[string]*corev1.ContainerStateWaiting{}, images: map[string]string{}, kick: make(chan struct{}, 1)}
 }
 
 func (w *podWorker) update(p *corev1.Pod) {
@@ -90,7 +92,7 @@ func (w *podWorker) snapshot() (*corev1.Pod, bool) {
 }
 
 func (w *podWorker) run(ctx context.Context) {
-	defer w.k.workerDone(w.pod.UID)
+	defer w.k.workerDone(w.uid)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
