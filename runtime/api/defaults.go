@@ -25,6 +25,17 @@ func SetDefaults(obj Object) {
 		if o.Type == "" {
 			o.Type = corev1.SecretTypeOpaque // SetDefaults_Secret
 		}
+		// stringData is write-only: the API server merges it into data (its
+		// keys win) and never stores it (Convert_v1_Secret_To_core_Secret).
+		if len(o.StringData) > 0 {
+			if o.Data == nil {
+				o.Data = map[string][]byte{}
+			}
+			for k, v := range o.StringData {
+				o.Data[k] = []byte(v)
+			}
+			o.StringData = nil
+		}
 	}
 	SetTypeMeta(obj)
 }
