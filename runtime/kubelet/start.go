@@ -23,6 +23,12 @@ func kubeTime(d time.Duration) time.Duration {
 // backoff, an image problem or a configuration error holds it back (then the
 // reason is kept as the container's waiting state).
 func (k *Kubelet) startContainer(ctx context.Context, w *podWorker, pod *corev1.Pod, c *corev1.Container, kind cri.ContainerKind, attempt int, prev *cri.ContainerInfo, sb *cri.ContainerInfo, vols podspec.Volumes) {
+	if w.deleting() {
+		// The pod was deleted while this sync ran: start nothing more, the
+		// next sync terminates what runs.
+		w.trigger()
+		return
+	}
 	fp := fieldPath(pod, c.Name)
 	hash := podspec.SpecHash(c)
 	if prev != nil {

@@ -21,7 +21,7 @@ func (k *Kubelet) observe(w *podWorker, pod *corev1.Pod, view *podView) status.O
 	if view == nil {
 		view = &podView{byName: map[string][]cri.ContainerInfo{}}
 	}
-	obs.Sandbox = view.sandbox
+	obs.Sandbox, obs.Terminal = view.sandbox, view.terminal
 	initDone := true
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]

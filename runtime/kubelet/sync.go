@@ -24,6 +24,8 @@ type podView struct {
 	sandbox   *cri.ContainerInfo
 	sandboxes []cri.ContainerInfo
 	byName    map[string][]cri.ContainerInfo
+	// terminal marks the view of a pod whose containers were stopped for good.
+	terminal bool
 }
 
 func newPodView(containers []cri.ContainerInfo) podView {
@@ -108,6 +110,11 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 		k.stopSandbox(ctx, view)
 		k.gcContainers(ctx, view)
 		return false
+	}
+	if view.sandbox == nil {
+		// Report the containers as creating before the sandbox takes its time,
+		// as the kubelet's first status does (kubectl shows ContainerCreating).
+		k.writeStatus(ctx, w, pod, &view)
 	}
 	sandbox, ok := k.ensureSandbox(ctx, w, pod, view)
 	if !ok {

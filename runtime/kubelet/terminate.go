@@ -73,6 +73,7 @@ func (k *Kubelet) terminatePod(ctx context.Context, w *podWorker, pod *corev1.Po
 		// The final state (exit codes 143 or 137) is visible before the pod goes.
 		if containers, err := k.rt.ListPodContainers(ctx, string(pod.UID)); err == nil {
 			v := newPodView(containers)
+			v.terminal = true
 			k.writeStatus(ctx, w, pod, &v)
 		}
 	}

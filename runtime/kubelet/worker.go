@@ -91,6 +91,13 @@ func (w *podWorker) snapshot() (*corev1.Pod, bool) {
 	return w.pod.DeepCopy(), w.deleted
 }
 
+// deleting says whether the newest pod is being deleted (or gone).
+func (w *podWorker) deleting() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.deleted || w.pod.DeletionTimestamp != nil
+}
+
 func (w *podWorker) run(ctx context.Context) {
 	defer w.k.workerDone(w.uid)
 	timer := time.NewTimer(time.Hour)

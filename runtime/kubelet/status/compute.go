@@ -40,6 +40,9 @@ func Compute(obs Observation) corev1.PodStatus {
 		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c))
 	}
 	st.Phase = Phase(obs.Pod, st.InitContainerStatuses, st.ContainerStatuses)
+	if obs.Terminal && st.Phase != corev1.PodSucceeded && st.Phase != corev1.PodFailed {
+		st.Phase = terminalPhase(st.ContainerStatuses)
+	}
 	if old.Phase == corev1.PodSucceeded || old.Phase == corev1.PodFailed {
 		st.Phase = old.Phase // a terminal phase never changes again
 	}
@@ -104,6 +107,17 @@ func Terminated(c *cri.ContainerInfo) *corev1.ContainerStateTerminated {
 		t.Reason = "Error"
 	}
 	return t
+}
+
+// terminalPhase is getPhase's answer for a pod that is terminal: Succeeded
+// when every app container exited 0, Failed otherwise.
+func terminalPhase(apps []corev1.ContainerStatus) corev1.PodPhase {
+	for _, s := range apps {
+		if s.State.Terminated == nil || s.State.Terminated.ExitCode != 0 {
+			return corev1.PodFailed
+		}
+	}
+	return corev1.PodSucceeded
 }
 
 // Phase applies the kubelet's getPhase rules to the container statuses.

@@ -164,3 +164,23 @@ func TestTerminalPhaseIsSticky(t *testing.T) {
 		t.Fatalf("Ready of a completed pod = %+v", r)
 	}
 }
+
+func TestDeletedPodEndsInATerminalPhase(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		apps []*cri.ContainerInfo
+		want corev1.PodPhase
+	}{
+		{"killed by SIGTERM", []*cri.ContainerInfo{exited(143, 0), exited(0, 0)}, corev1.PodFailed},
+		{"all quit cleanly", []*cri.ContainerInfo{exited(0, 0), exited(0, 0)}, corev1.PodSucceeded},
+	} {
+		o := obs(podWith(corev1.RestartPolicyAlways, 0, 2), nil, tc.apps, nil)
+		if st := Compute(o); st.Phase != corev1.PodRunning {
+			t.Fatalf("%s: a running pod whose Always containers exited is %s, want Running (restarting)", tc.name, st.Phase)
+		}
+		o.Terminal = true
+		if st := Compute(o); st.Phase != tc.want {
+			t.Fatalf("%s: terminal phase %s, want %s", tc.name, st.Phase, tc.want)
+		}
+	}
+}

@@ -41,4 +41,8 @@ type Observation struct {
 	Apps    []Container        // in spec order
 	HostIP  string
 	Now     time.Time
+	// Terminal says the pod's containers were stopped for good (the pod is
+	// being deleted): its phase becomes Succeeded or Failed before it goes,
+	// as the kubelet does since Kubernetes 1.27.
+	Terminal bool
 }
