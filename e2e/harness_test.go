@@ -54,6 +54,13 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
+// serverLog is what the control plane logged so far (the kubelet's details
+// that events leave out, like a failed hook's output).
+func (l *lab) serverLog() string {
+	b, _ := os.ReadFile(filepath.Join(l.home, "server.log"))
+	return string(b)
+}
+
 func (l *lab) env() []string {
 	return append(os.Environ(), "PODLAB_HOME="+l.home, "PODLAB_TIME_SCALE="+timeScale, "NO_COLOR=1")
 }

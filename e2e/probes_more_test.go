@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bytes"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,8 +137,54 @@ spec:
 	if cs := containerStatus(p, "web"); cs.State.Terminated == nil || cs.RestartCount != 0 {
 		t.Fatalf("container after a failed postStart hook: %+v", cs)
 	}
-	mustContain(t, "events", l.mustRun("get", "events"), "FailedPostStartHook", "HTTP lifecycle hook (/) for Container \"web\"")
+	mustContain(t, "events", l.mustRun("get", "events"), "FailedPostStartHook", "PostStartHook failed")
+	mustContain(t, "server.log", l.serverLog(), "HTTP lifecycle hook (/) for Container \"web\"")
 	l.mustRun("delete", "pod", "hook-ok")
+}
+
+// An httpGet preStop hook that gets an error status still succeeds (the
+// kubelet ignores a hook's status code) and announces itself as
+// kube-lifecycle, not kube-probe.
+func TestHTTPPreStopHookIgnoresTheStatusCode(t *testing.T) {
+	l := newLab(t)
+	l.apply("prestop404.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: ps-http}
+spec:
+  containers:
+  - name: web
+    image: registry.k8s.io/e2e-test-images/agnhost:2.40
+    args: ["netexec", "--http-port=8080"]
+    ports: [{name: http, containerPort: 8080}]
+    lifecycle:
+      preStop:
+        httpGet: {path: /no-such-page, port: http}
+`)
+	l.waitRunning("ps-http")
+	// Follow the server's request log through the delete: the container goes with the pod.
+	follow := exec.Command(l.bin, "logs", "-f", "ps-http")
+	follow.Env = l.env()
+	var logs bytes.Buffer
+	follow.Stdout = &logs
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	l.mustRun("delete", "pod", "ps-http")
+	done := make(chan error, 1)
+	go func() { done <- follow.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		follow.Process.Kill()
+		<-done
+	}
+	events := l.mustRun("get", "events")
+	if strings.Contains(events, "FailedPreStopHook") {
+		t.Fatalf("a hook answered with 404 counted as failed:\n%s", events)
+	}
+	mustContain(t, "the web server's request log", logs.String(), "/no-such-page", "kube-lifecycle/")
 }
 
 // A failing init container with restartPolicy Never fails the pod; app

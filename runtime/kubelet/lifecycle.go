@@ -3,6 +3,7 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"log"
 	"strings"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 // postStartTimeout bounds a postStart hook (upstream waits for it; a lab
 // should not hang forever on a hook that never returns).
 const postStartTimeout = 2 * time.Minute
+
+// hookHTTPTimeout bounds an httpGet hook's request (upstream's lifecycle
+// HTTP client has no shorter bound of its own).
+const hookHTTPTimeout = 10 * time.Second
 
 // runHook runs a lifecycle handler for a container and returns the error
 // message upstream's hook events carry ("" on success).
@@ -34,8 +39,8 @@ func (k *Kubelet) runHook(ctx context.Context, pod *corev1.Pod, c *corev1.Contai
 	case h.HTTPGet != nil && sandbox == nil:
 		return fmt.Sprintf("HTTP lifecycle hook (%s) for Container %q in Pod %q failed - error: the pod has no sandbox", h.HTTPGet.Path, c.Name, podDesc(pod))
 	case h.HTTPGet != nil:
-		res, out := prober.Run(ctx, k.rt, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: h.HTTPGet}, TimeoutSeconds: 10},
-			prober.Target{Pod: pod, Container: c, ContainerID: containerID, SandboxID: sandbox.ID, PodIP: sandbox.IP})
+		res, out := prober.RunHTTPHook(ctx, k.rt, h.HTTPGet,
+			prober.Target{Pod: pod, Container: c, ContainerID: containerID, SandboxID: sandbox.ID, PodIP: sandbox.IP}, hookHTTPTimeout)
 		if res == prober.Success || res == prober.Warning {
 			return ""
 		}
@@ -60,8 +65,11 @@ func (k *Kubelet) postStart(ctx context.Context, pod *corev1.Pod, c *corev1.Cont
 	if msg == "" {
 		return true
 	}
+	// Upstream keeps the hook's output out of the event (it may hold
+	// secrets) and logs it; so does podlab, in server.log.
+	log.Printf("kubelet: %s", msg)
 	fp := fieldPath(pod, c.Name)
-	k.rec.Event(pod, fp, corev1.EventTypeWarning, "FailedPostStartHook", msg)
+	k.rec.Event(pod, fp, corev1.EventTypeWarning, "FailedPostStartHook", "PostStartHook failed")
 	if info, err := k.rt.InspectContainer(ctx, containerID); err == nil {
 		k.killContainer(ctx, pod, info, gracePeriod(pod), "FailedPostStartHook")
 	}
@@ -79,7 +87,8 @@ func (k *Kubelet) runPreStop(ctx context.Context, pod *corev1.Pod, info cri.Cont
 		sandbox = newPodView(containers).sandbox
 	}
 	if msg := k.runHook(ctx, pod, c, c.Lifecycle.PreStop, info.ID, sandbox); msg != "" {
-		k.rec.Event(pod, fieldPath(pod, c.Name), corev1.EventTypeWarning, "FailedPreStopHook", msg)
+		log.Printf("kubelet: %s", msg)
+		k.rec.Event(pod, fieldPath(pod, c.Name), corev1.EventTypeWarning, "FailedPreStopHook", "PreStopHook failed")
 	}
 }
 

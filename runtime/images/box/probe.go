@@ -20,6 +20,8 @@ func init() { register(probeMain, "probe") }
 type ProbeResult struct {
 	Result string `json:"result"` // success, warning, failure
 	Output string `json:"output"`
+	// responded: the server answered (with a failing status code).
+	responded bool
 }
 
 // maxProbeBody is how much of an HTTP response the kubelet reads for the
@@ -28,7 +30,8 @@ const maxProbeBody = 10 << 10
 
 // probeMain runs one network probe from inside the pod's network namespace
 // (the kubelet execs it in the pod's pause container), with the upstream
-// prober's rules: `probe http URL [-header "K: V"]... [-timeout D] [-ua UA]`,
+// prober's rules: `probe http URL [-header "K: V"]... [-timeout D] [-ua UA]
+// [-any-status]`,
 // `probe tcp HOST:PORT [-timeout D]` or `probe grpc HOST:PORT [-service S]`.
 func probeMain(argv []string) int {
 	if len(argv) < 3 {
@@ -41,6 +44,7 @@ func probeMain(argv []string) int {
 	var headers headerFlags
 	fs.Var(&headers, "header", "an HTTP header, \"Name: value\"")
 	service := fs.String("service", "", "the gRPC health service name")
+	anyStatus := fs.Bool("any-status", false, "any HTTP response succeeds (lifecycle hooks ignore the status code)")
 	if err := fs.Parse(argv[3:]); err != nil {
 		return 2
 	}
@@ -48,6 +52,9 @@ func probeMain(argv []string) int {
 	switch kind {
 	case "http":
 		res = probeHTTP(target, headers, *ua, *timeout)
+		if *anyStatus && res.Result == "failure" && res.responded {
+			res = ProbeResult{Result: "success", Output: res.Output}
+		}
 	case "tcp":
 		res = probeTCP(target, *timeout)
 	case "grpc":
@@ -114,7 +121,7 @@ func probeHTTP(target string, headers []string, ua string, timeout time.Duration
 	case resp.StatusCode >= 200 && resp.StatusCode < 400:
 		return ProbeResult{Result: "success", Output: string(body)}
 	}
-	return ProbeResult{Result: "failure", Output: fmt.Sprintf("HTTP probe failed with statuscode: %d", resp.StatusCode)}
+	return ProbeResult{Result: "failure", Output: fmt.Sprintf("HTTP probe failed with statuscode: %d", resp.StatusCode), responded: true}
 }
 
 // probeTCP succeeds when a TCP connection opens.

@@ -54,10 +54,14 @@ type Execer interface {
 const maxOutput = 10 << 10
 
 // userAgent is the kubelet's probe User-Agent: kube-probe/<major.minor>.
-func userAgent() string {
+func userAgent() string { return agent("kube-probe") }
+
+// agent names a kubelet HTTP client as upstream does: kube-probe/1.34,
+// kube-lifecycle/1.34.
+func agent(name string) string {
 	v := strings.TrimPrefix(version.KubernetesVersion, "v")
 	parts := strings.Split(v, ".")
-	return "kube-probe/" + parts[0] + "." + parts[1]
+	return name + "/" + parts[0] + "." + parts[1]
 }
 
 // Target is what a probe runs against.
@@ -149,17 +153,31 @@ func HTTPURL(h *corev1.HTTPGetAction, podIP string, c *corev1.Container) (string
 }
 
 func runHTTP(ctx context.Context, ex Execer, h *corev1.HTTPGetAction, t Target, timeout time.Duration) (Result, string) {
+	return httpGet(ctx, ex, h, t, timeout, userAgent())
+}
+
+// RunHTTPHook runs an httpGet lifecycle hook: unlike a probe, any response
+// succeeds (the kubelet ignores its status code); only a request that gets
+// no answer fails. Its User-Agent is kube-lifecycle/<version>.
+func RunHTTPHook(ctx context.Context, ex Execer, h *corev1.HTTPGetAction, t Target, timeout time.Duration) (Result, string) {
+	return httpGet(ctx, ex, h, t, timeout, agent("kube-lifecycle"), "-any-status")
+}
+
+func httpGet(ctx context.Context, ex Execer, h *corev1.HTTPGetAction, t Target, timeout time.Duration, ua string, extra ...string) (Result, string) {
 	u, err := HTTPURL(h, t.PodIP, t.Container)
 	if err != nil {
 		return Failure, err.Error()
 	}
-	cmd := []string{"/bin/probe", "http", u, "-timeout", timeout.String(), "-ua", userAgent()}
 	for _, hdr := range h.HTTPHeaders {
 		if strings.EqualFold(hdr.Name, "User-Agent") {
-			cmd[len(cmd)-1] = hdr.Value
-			continue
+			ua = hdr.Value
 		}
-		cmd = append(cmd, "-header", hdr.Name+": "+hdr.Value)
+	}
+	cmd := append([]string{"/bin/probe", "http", u, "-timeout", timeout.String(), "-ua", ua}, extra...)
+	for _, hdr := range h.HTTPHeaders {
+		if !strings.EqualFold(hdr.Name, "User-Agent") {
+			cmd = append(cmd, "-header", hdr.Name+": "+hdr.Value)
+		}
 	}
 	return runInSandbox(ctx, ex, t.SandboxID, cmd, timeout)
 }
