@@ -159,6 +159,14 @@ func decodeDocument(source string, docNum int, multi bool, root *yaml.Node) ([]M
 	obj := res.New()
 	var errs []error
 	for _, fe := range strictDecode(data, obj) {
+		if fe.goType != "" {
+			fe.Field = indexedPath(root, fe.Field, notOfGoType(fe.goType))
+		}
+		if fe.Field == "" && strings.HasPrefix(fe.Message, "quantities must match") {
+			if p, v, ok := badQuantity(root); ok {
+				fe.Field, fe.Message = p, fmt.Sprintf("Invalid value: %q: %s", v, fe.Message)
+			}
+		}
 		field := refineField(root, fe)
 		errs = append(errs, &ManifestError{Source: source, Document: docNum, MultiDoc: multi,
 			Line: lineOf(root, field), Field: field, Message: fe.Message})
@@ -175,6 +183,8 @@ type fieldProblem struct {
 	Field, Message string
 	// wantString is set for a type error where a string was expected.
 	wantString bool
+	// goType is the Go type a type error expected ("" for other problems).
+	goType string
 }
 
 // refineField points a type error inside a map (labels, annotations, data)
@@ -212,7 +222,7 @@ func strictDecode(data []byte, obj any) []fieldProblem {
 		switch {
 		case errors.As(err, &te):
 			out = append(out, fieldProblem{Field: te.Field, Message: fmt.Sprintf("Invalid value: expected %s, got %s", goTypeName(te.Type.String()), te.Value),
-				wantString: te.Type.String() == "string"})
+				wantString: te.Type.String() == "string", goType: te.Type.String()})
 		default:
 			msg := err.Error()
 			if fe, ok := err.(kjson.FieldError); ok {

@@ -51,6 +51,12 @@ func TestDecodeErrorsNameFileLineAndField(t *testing.T) {
 			`pod.yaml:5: invalid YAML`},
 		{"duplicate key", "apiVersion: v1\nkind: Pod\nkind: Pod\nmetadata:\n  name: web\n",
 			`pod.yaml:3: invalid YAML: mapping key "kind" already defined`},
+		{"wrong type in a list", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    image: nginx\n  - name: b\n    image: nginx\n    ports:\n    - containerPort: 80\n    - containerPort: eighty\n",
+			`pod.yaml:13: spec.containers[1].ports[1].containerPort: Invalid value: expected`},
+		{"wrong type inside an embedded struct", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    image: nginx\n    livenessProbe:\n      exec:\n        command: [cat, true]\n",
+			`pod.yaml:11: spec.containers[0].livenessProbe.exec.command[1]: Invalid value: expected a string`},
+		{"bad quantity", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    image: nginx\n    resources:\n      limits:\n        memory: 64Mi\n        cpu: lots\n",
+			`pod.yaml:12: spec.containers[0].resources.limits.cpu: Invalid value: "lots": quantities must match`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -190,4 +196,40 @@ func FuzzDecode(f *testing.F) {
 			m.LineOf("spec.containers[0].image")
 		}
 	})
+}
+
+func TestValidateProbeGraceAndSleep(t *testing.T) {
+	doc := `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: app
+    image: nginx
+    livenessProbe:
+      exec: {command: ["true"]}
+      terminationGracePeriodSeconds: 0
+    readinessProbe:
+      exec: {command: ["true"]}
+      terminationGracePeriodSeconds: 5
+    lifecycle:
+      preStop:
+        sleep: {seconds: 20}
+`
+	ms, err := Decode("p.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := ValidateManifest(ms[0]).Error()
+	for _, want := range []string{
+		"p.yaml:12: spec.containers[0].livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0",
+		"p.yaml:15: spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: must not be set for readinessProbes",
+		"spec.containers[0].lifecycle.preStop.sleep: Invalid value: 20: must be non-negative and less than terminationGracePeriodSeconds (10)",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
 }

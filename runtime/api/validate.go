@@ -80,10 +80,10 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path) field.ErrorList {
 	}
 	names := map[string]bool{}
 	for i := range s.InitContainers {
-		errs = append(errs, validateContainer(&s.InitContainers[i], p.Child("initContainers").Index(i), volumes, names, true)...)
+		errs = append(errs, validateContainer(&s.InitContainers[i], p.Child("initContainers").Index(i), volumes, names, true, s.TerminationGracePeriodSeconds)...)
 	}
 	for i := range s.Containers {
-		errs = append(errs, validateContainer(&s.Containers[i], p.Child("containers").Index(i), volumes, names, false)...)
+		errs = append(errs, validateContainer(&s.Containers[i], p.Child("containers").Index(i), volumes, names, false, s.TerminationGracePeriodSeconds)...)
 	}
 	if s.RestartPolicy != "" && !contains(restartPolicies, string(s.RestartPolicy)) {
 		errs = append(errs, field.NotSupported(p.Child("restartPolicy"), s.RestartPolicy, restartPolicies))
@@ -196,7 +196,7 @@ func validateKeyToPaths(items []corev1.KeyToPath, p *field.Path) field.ErrorList
 	return errs
 }
 
-func validateContainer(c *corev1.Container, p *field.Path, volumes, names map[string]bool, init bool) field.ErrorList {
+func validateContainer(c *corev1.Container, p *field.Path, volumes, names map[string]bool, init bool, grace *int64) field.ErrorList {
 	var errs field.ErrorList
 	if c.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), ""))
@@ -296,10 +296,9 @@ func validateContainer(c *corev1.Container, p *field.Path, volumes, names map[st
 			errs = append(errs, field.Forbidden(pp, "may not be set for init containers without restartPolicy=Always"))
 			continue
 		}
-		errs = append(errs, validateHandler(pr.probe.Exec, pr.probe.HTTPGet, pr.probe.TCPSocket, pr.probe.GRPC != nil, nil, pp)...)
-		if pr.name != "readinessProbe" && pr.probe.SuccessThreshold != 1 && pr.probe.SuccessThreshold != 0 {
-			errs = append(errs, field.Invalid(pp.Child("successThreshold"), pr.probe.SuccessThreshold, "must be 1"))
-		}
+		// Upstream's order: validateProbe (handler, the numbers, the probe's
+		// grace period), then the kind's own rules.
+		errs = append(errs, validateHandler(pr.probe.Exec, pr.probe.HTTPGet, pr.probe.TCPSocket, pr.probe.GRPC != nil, nil, nil, pp)...)
 		for _, num := range []struct {
 			v    int32
 			name string
@@ -308,19 +307,28 @@ func validateContainer(c *corev1.Container, p *field.Path, volumes, names map[st
 				errs = append(errs, field.Invalid(pp.Child(num.name), num.v, "must be greater than or equal to 0"))
 			}
 		}
+		if g := pr.probe.TerminationGracePeriodSeconds; g != nil && *g <= 0 {
+			errs = append(errs, field.Invalid(pp.Child("terminationGracePeriodSeconds"), *g, "must be greater than 0"))
+		}
+		if pr.name == "readinessProbe" && pr.probe.TerminationGracePeriodSeconds != nil {
+			errs = append(errs, field.Invalid(pp.Child("terminationGracePeriodSeconds"), *pr.probe.TerminationGracePeriodSeconds, "must not be set for readinessProbes"))
+		}
+		if pr.name != "readinessProbe" && pr.probe.SuccessThreshold != 1 && pr.probe.SuccessThreshold != 0 {
+			errs = append(errs, field.Invalid(pp.Child("successThreshold"), pr.probe.SuccessThreshold, "must be 1"))
+		}
 	}
 	if c.Lifecycle != nil {
 		if h := c.Lifecycle.PostStart; h != nil {
-			errs = append(errs, validateHandler(h.Exec, h.HTTPGet, h.TCPSocket, false, h.Sleep, p.Child("lifecycle", "postStart"))...)
+			errs = append(errs, validateHandler(h.Exec, h.HTTPGet, h.TCPSocket, false, h.Sleep, grace, p.Child("lifecycle", "postStart"))...)
 		}
 		if h := c.Lifecycle.PreStop; h != nil {
-			errs = append(errs, validateHandler(h.Exec, h.HTTPGet, h.TCPSocket, false, h.Sleep, p.Child("lifecycle", "preStop"))...)
+			errs = append(errs, validateHandler(h.Exec, h.HTTPGet, h.TCPSocket, false, h.Sleep, grace, p.Child("lifecycle", "preStop"))...)
 		}
 	}
 	return errs
 }
 
-func validateHandler(exec *corev1.ExecAction, http *corev1.HTTPGetAction, tcp *corev1.TCPSocketAction, grpc bool, sleep *corev1.SleepAction, p *field.Path) field.ErrorList {
+func validateHandler(exec *corev1.ExecAction, http *corev1.HTTPGetAction, tcp *corev1.TCPSocketAction, grpc bool, sleep *corev1.SleepAction, grace *int64, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	n := 0
 	for _, set := range []bool{exec != nil, http != nil, tcp != nil, grpc, sleep != nil} {
@@ -342,6 +350,10 @@ func validateHandler(exec *corev1.ExecAction, http *corev1.HTTPGetAction, tcp *c
 	}
 	if tcp != nil {
 		errs = append(errs, validatePort(tcp.Port.IntValue(), tcp.Port.StrVal, p.Child("tcpSocket", "port"))...)
+	}
+	// validateSleepAction (zero allowed, as with PodLifecycleSleepActionAllowZero).
+	if sleep != nil && grace != nil && (sleep.Seconds < 0 || sleep.Seconds > *grace) {
+		errs = append(errs, field.Invalid(p.Child("sleep"), sleep.Seconds, fmt.Sprintf("must be non-negative and less than terminationGracePeriodSeconds (%d)", *grace)))
 	}
 	return errs
 }
