@@ -153,7 +153,9 @@ func StandIn(set Set, ref string) (string, bool) {
 		return set.Pause, true
 	case "registry.k8s.io/e2e-test-images/agnhost", "k8s.gcr.io/e2e-test-images/agnhost":
 		return set.Web, true
-	case "registry.k8s.io/liveness", "k8s.gcr.io/liveness", "registry.k8s.io/e2e-test-images/liveness":
+	// cnych/liveness is the Docker Hub mirror of the liveness demo that
+	// Chinese tutorials (and podlab's source notes) use.
+	case "registry.k8s.io/liveness", "k8s.gcr.io/liveness", "registry.k8s.io/e2e-test-images/liveness", "cnych/liveness":
 		return set.Liveness, true
 	}
 	return "", false

@@ -12,7 +12,7 @@ func TestStandIn(t *testing.T) {
 	cases := map[string]string{
 		"busybox": "b", "busybox:1.36": "b", "docker.io/library/busybox:latest": "b", "library/busybox@sha256:abc": "b",
 		"nginx": "n", "nginx:1.25-alpine": "n", "registry.k8s.io/pause:3.9": "p",
-		"registry.k8s.io/e2e-test-images/agnhost:2.39": "w", "registry.k8s.io/liveness": "l",
+		"registry.k8s.io/e2e-test-images/agnhost:2.39": "w", "registry.k8s.io/liveness": "l", "cnych/liveness": "l",
 	}
 	for ref, want := range cases {
 		if got, ok := StandIn(set, ref); !ok || got != want {
