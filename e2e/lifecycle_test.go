@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	corev1 "k8s.io/api/core/v1"
 )
 
 const sleeperPod = `
@@ -159,4 +160,29 @@ func TestDeleteIsGraceful(t *testing.T) {
 	}
 	events := l.mustRun("get", "events")
 	mustContain(t, "events", events, "Killing", "Stopping container app")
+}
+
+// A busybox-style shell as PID 1 with a TERM trap: the stand-in's shell runs
+// the trap before its next command and exits with the trap's code.
+func TestShellTrapsTERM(t *testing.T) {
+	l := newLab(t)
+	l.apply("trapper.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: trapper}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; echo ready; while true; do sleep 1; done"]
+`)
+	l.waitRunning("trapper")
+	l.waitLogs("trapper", "app", "ready")
+	l.mustRun("exec", "trapper", "--", "kill", "-TERM", "1")
+	p := l.waitPod("trapper", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	if cs := containerStatus(p, "app"); cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 143 {
+		t.Fatalf("container after SIGTERM: %+v", cs.State)
+	}
+	l.waitLogs("trapper", "app", "got TERM")
 }

@@ -63,9 +63,11 @@ func shMain(argv []string) int {
 		defer f.Close()
 		script, name, params = f, args[0], append(params, args[1:]...)
 	}
+	traps := newShellTraps()
 	opts := []interp.RunnerOption{
 		interp.StdIO(os.Stdin, os.Stdout, os.Stderr),
 		interp.Env(expand.ListEnviron(env...)),
+		interp.CallHandler(traps.call),
 	}
 	if len(params) > 0 {
 		opts = append(opts, interp.Params(append([]string{"--"}, params...)...))
