@@ -5,6 +5,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +51,8 @@ var (
 )
 
 // PodlabBinary builds the static podlab binary once per test process and
-// returns its path. Its images are built from it.
+// returns its path; the lean podlab-box its images are made from is built
+// beside it, as README's build command does.
 func PodlabBinary(t testing.TB) string {
 	t.Helper()
 	// PODLAB_TEST_BINARY runs the tests against a binary built elsewhere
@@ -63,33 +66,42 @@ func PodlabBinary(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		dir := filepath.Join(os.TempDir(), "podlab-test-bin")
+		// One directory per checkout, so two checkouts tested at once never swap binaries.
+		sum := sha256.Sum256([]byte(root))
+		dir := filepath.Join(os.TempDir(), "podlab-test-bin-"+hex.EncodeToString(sum[:6]))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "podlab")
-		// Build to a temporary name and rename, so concurrent test packages never exec a half-written file.
-		tmp, err := os.CreateTemp(dir, "podlab-*.tmp")
-		if err != nil {
-			buildErr = err
-			return
+		for _, b := range []struct{ name, pkg string }{{"podlab-box", "./runtime/images/box/podlab-box"}, {"podlab", "."}} {
+			if binPath, buildErr = build(root, dir, b.name, b.pkg); buildErr != nil {
+				return
+			}
 		}
-		tmp.Close()
-		cmd := exec.Command("go", "build", "-o", tmp.Name(), ".")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			binPath = string(out)
-			return
-		}
-		buildErr = os.Rename(tmp.Name(), binPath)
 	})
 	if buildErr != nil {
 		t.Fatalf("building podlab: %v\n%s", buildErr, binPath)
 	}
 	return binPath
+}
+
+// build builds pkg as dir/name: to a temporary name, then renamed, so
+// concurrent test packages never exec a half-written file. On failure the
+// returned string is the compiler's output.
+func build(root, dir, name, pkg string) (string, error) {
+	tmp, err := os.CreateTemp(dir, name+"-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	cmd := exec.Command("go", "build", "-o", tmp.Name(), pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return string(out), err
+	}
+	path := filepath.Join(dir, name)
+	return path, os.Rename(tmp.Name(), path)
 }
 
 func moduleRoot() (string, error) {

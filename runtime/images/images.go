@@ -91,7 +91,7 @@ func CheckStatic(binary string) error {
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return fmt.Errorf("%s is dynamically linked: podlab must be built with CGO_ENABLED=0 to build its images (CGO_ENABLED=0 go build -o bin/podlab .)", binary)
+			return fmt.Errorf("%s is dynamically linked: podlab must be built with CGO_ENABLED=0 to build its images (CGO_ENABLED=0 go build -o bin/ . ./runtime/images/box/podlab-box)", binary)
 		}
 	}
 	return nil

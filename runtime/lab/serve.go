@@ -63,12 +63,7 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("finding podlab's own binary (its images are built from it): %w", err)
 	}
-	// A control plane built with -race is not static; for such test runs the
-	// images come from a static build named here.
-	if box := os.Getenv("PODLAB_BOX_BINARY"); box != "" {
-		exe = box
-	}
-	eng, err := engine.New(ctx, engine.Config{LabID: labID, BoxBinary: exe})
+	eng, err := engine.New(ctx, engine.Config{LabID: labID, BoxBinary: boxBinary(exe)})
 	if err != nil {
 		return err
 	}
