@@ -7,11 +7,6 @@
 // It imports runtime/client and runtime/api.
 package exercises
 
-import (
-	"fmt"
-	"time"
-)
-
 // Check is one declarative condition on the lab. Exactly one field is set.
 type Check struct {
 	// Exists: an object of a kind with a name exists.
@@ -127,70 +122,4 @@ type HTTPCheck struct {
 	URL       string `json:"url" yaml:"url"`
 	// Body is a regular expression the response body must match.
 	Body string `json:"body,omitempty" yaml:"body,omitempty"`
-}
-
-// kinds counts which fields are set, for validation.
-func (c Check) kinds() []string {
-	var k []string
-	add := func(set bool, name string) {
-		if set {
-			k = append(k, name)
-		}
-	}
-	add(c.Exists != nil, "exists")
-	add(c.Absent != nil, "absent")
-	add(c.Pod != nil, "pod")
-	add(c.Event != nil, "event")
-	add(c.Exec != nil, "exec")
-	add(c.Logs != nil, "logs")
-	add(c.Field != nil, "field")
-	add(c.HTTP != nil, "http")
-	add(len(c.All) > 0, "all")
-	add(len(c.Any) > 0, "any")
-	add(c.Not != nil, "not")
-	return k
-}
-
-// Validate reports the first problem in a check (and its children).
-func (c Check) Validate() error {
-	k := c.kinds()
-	switch {
-	case len(k) == 0:
-		return fmt.Errorf("a check needs one of exists, absent, pod, event, exec, logs, field, http, all, any, not")
-	case len(k) > 1:
-		return fmt.Errorf("a check has exactly one kind, this one has %v", k)
-	}
-	if c.For != "" {
-		if d, err := time.ParseDuration(c.For); err != nil || d <= 0 {
-			return fmt.Errorf("for: %q is not a duration (e.g. 10s)", c.For)
-		}
-	}
-	for _, sub := range append(append([]Check{}, c.All...), c.Any...) {
-		if err := sub.Validate(); err != nil {
-			return err
-		}
-	}
-	if c.Not != nil {
-		return c.Not.Validate()
-	}
-	switch {
-	case c.Pod != nil && c.Pod.Name == "" && c.Pod.Selector == "":
-		return fmt.Errorf("pod: name or selector is required")
-	case c.Exec != nil && (c.Exec.Pod == "" || len(c.Exec.Command) == 0):
-		return fmt.Errorf("exec: pod and command are required")
-	case c.Logs != nil && (c.Logs.Pod == "" || c.Logs.Match == ""):
-		return fmt.Errorf("logs: pod and match are required")
-	case c.Field != nil && (c.Field.Kind == "" || c.Field.Name == "" || c.Field.Path == ""):
-		return fmt.Errorf("field: kind, name and path are required")
-	case c.HTTP != nil && (c.HTTP.From == "" || c.HTTP.URL == ""):
-		return fmt.Errorf("http: from and url are required")
-	case c.Event != nil && c.Event.Reason == "":
-		return fmt.Errorf("event: reason is required")
-	}
-	for _, ref := range []*ObjectRef{c.Exists, c.Absent} {
-		if ref != nil && (ref.Kind == "" || ref.Name == "") {
-			return fmt.Errorf("kind and name are required")
-		}
-	}
-	return nil
 }

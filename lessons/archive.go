@@ -90,8 +90,11 @@ func readZip(data []byte, files map[string][]byte) error {
 		if f.FileInfo().IsDir() {
 			continue
 		}
+		if f.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("entry %q: symbolic links are not allowed in a pack", f.Name)
+		}
 		if !f.Mode().IsRegular() {
-			return fmt.Errorf("entry %q is not a regular file", f.Name)
+			return fmt.Errorf("entry %q: only regular files and directories are allowed in a pack", f.Name)
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -128,8 +131,12 @@ func readTarGz(data []byte, files map[string][]byte) error {
 			if err := addEntry(files, h.Name, tr, &total); err != nil {
 				return err
 			}
+		case tar.TypeSymlink:
+			return fmt.Errorf("entry %q: symbolic links are not allowed in a pack", h.Name)
+		case tar.TypeLink:
+			return fmt.Errorf("entry %q: hard links are not allowed in a pack", h.Name)
 		default:
-			return fmt.Errorf("entry %q is not a regular file", h.Name)
+			return fmt.Errorf("entry %q: only regular files and directories are allowed in a pack", h.Name)
 		}
 	}
 }

@@ -1,9 +1,12 @@
 package lessons
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -16,15 +19,19 @@ import (
 
 // loadChapter reads one chapter directory: lesson.md (and translations
 // lesson.<lang>.md), manifests/*.yaml, exercise.yaml.
-func (l *loader) loadChapter(dir string) *Chapter {
-	if !fs.ValidPath(dir) || strings.Contains(dir, "/") || dir == "." {
-		l.fail("pack.yaml", 0, "chapter %q must be a directory name inside the pack", dir)
+// line is the chapter's line in pack.yaml.
+func (l *loader) loadChapter(dir string, line int) *Chapter {
+	if !fs.ValidPath(dir) || strings.ContainsAny(dir, "/\\") || dir == "." {
+		l.fail("pack.yaml", line, "chapter %q must be a directory name inside the pack", dir)
 		return nil
 	}
 	c := &Chapter{Dir: dir, Lessons: map[string]string{}, Manifests: map[string][]api.Manifest{}}
-	entries, err := fs.ReadDir(l.fsys, dir)
+	entries, err := l.readDir(dir)
+	if err == errRefused {
+		return nil
+	}
 	if err != nil {
-		l.fail(dir, 0, "chapter directory missing (named in pack.yaml)")
+		l.fail("pack.yaml", line, "chapter directory %q is missing", dir)
 		return nil
 	}
 	for _, e := range entries {
@@ -41,12 +48,12 @@ func (l *loader) loadChapter(dir string) *Chapter {
 			}
 		}
 	}
-	if _, ok := c.Lessons[""]; !ok {
+	if _, ok := c.Lessons[""]; !ok && !l.isRefused(path.Join(dir, "lesson.md")) {
 		l.fail(path.Join(dir, "lesson.md"), 0, "missing: every chapter has a lesson.md (translations go in lesson.<lang>.md)")
 	}
 	c.Title = lessonTitle(c.Lessons[""], dir)
-	l.loadManifests(c)
-	c.Exercise = l.loadExercise(c)
+	idx := l.loadManifests(c)
+	c.Exercise = l.loadExercise(c, idx)
 	return c
 }
 
@@ -60,15 +67,28 @@ func lessonTitle(md, fallback string) string {
 	return fallback
 }
 
-func (l *loader) loadManifests(c *Chapter) {
+// manifestIndex is what a chapter's manifests/ files hold, for checking
+// the exercise's references to them. A file with errors still counts, and
+// so do the objects it names (kind and metadata.name), so that one bad
+// field is reported once and not again by every reference to its objects.
+type manifestIndex struct {
+	files   map[string]bool // "manifests/web.yaml"
+	created map[string]bool // "pod/web"
+	// unsure: a manifest is not even YAML, so what the chapter creates is
+	// unknown and references to objects are not checked.
+	unsure bool
+}
+
+func (l *loader) loadManifests(c *Chapter) manifestIndex {
+	idx := manifestIndex{files: map[string]bool{}, created: map[string]bool{}}
 	dir := path.Join(c.Dir, "manifests")
-	entries, err := fs.ReadDir(l.fsys, dir)
+	entries, err := l.readDir(dir)
 	if err != nil {
-		return // a chapter may have no manifests
+		return idx // a chapter may have no manifests
 	}
 	if len(entries) > MaxManifests {
 		l.fail(dir, 0, "at most %d manifests per chapter", MaxManifests)
-		return
+		return idx
 	}
 	for _, e := range entries {
 		ext := strings.ToLower(path.Ext(e.Name()))
@@ -80,6 +100,7 @@ func (l *loader) loadManifests(c *Chapter) {
 		if !ok {
 			continue
 		}
+		idx.files[rel] = true
 		ms, err := api.Decode(path.Join(l.source, c.Dir, rel), data)
 		if err == nil {
 			for _, m := range ms {
@@ -90,9 +111,52 @@ func (l *loader) loadManifests(c *Chapter) {
 		}
 		if err != nil {
 			l.manifestProblems(err)
+			idx.unsure = !namedObjects(data, idx.created) || idx.unsure
 			continue
 		}
 		c.Manifests[rel] = ms
+		for _, m := range ms {
+			if res, ok := api.ForObject(m.Object); ok {
+				idx.created[res.Singular+"/"+m.Object.GetName()] = true
+			}
+		}
+	}
+	return idx
+}
+
+// namedObjects adds the kind/name of each object in a manifest that failed
+// to decode strictly, read leniently; false if it is not YAML at all.
+func namedObjects(data []byte, created map[string]bool) bool {
+	type object struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name string `yaml:"name"`
+		} `yaml:"metadata"`
+		Items []yaml.Node `yaml:"items"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var o object
+		err := dec.Decode(&o)
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		objs := []object{o}
+		for _, item := range o.Items {
+			var it object
+			if item.Decode(&it) != nil {
+				return false
+			}
+			objs = append(objs, it)
+		}
+		for _, o := range objs {
+			if res, ok := api.Lookup(o.Kind); ok && o.Metadata.Name != "" {
+				created[res.Singular+"/"+o.Metadata.Name] = true
+			}
+		}
 	}
 }
 
@@ -110,7 +174,7 @@ func (l *loader) manifestProblems(err error) {
 			if me.Field != "" {
 				msg = me.Field + ": " + msg
 			}
-			l.problems = append(l.problems, Problem{File: me.Source, Line: me.Line, Message: msg})
+			l.problems = append(l.problems, Problem{File: me.Source, Line: me.Line, Message: bound(excerpt(msg))})
 			continue
 		}
 		var inner interface{ Unwrap() []error }
@@ -118,14 +182,17 @@ func (l *loader) manifestProblems(err error) {
 			l.manifestProblems(e)
 			continue
 		}
-		l.problems = append(l.problems, Problem{File: l.source, Message: e.Error()})
+		l.problems = append(l.problems, Problem{File: l.source, Message: bound(excerpt(e.Error()))})
 	}
 }
 
-func (l *loader) loadExercise(c *Chapter) *exercises.Exercise {
+func (l *loader) loadExercise(c *Chapter, idx manifestIndex) *exercises.Exercise {
 	name := path.Join(c.Dir, "exercise.yaml")
 	data, ok := l.read(name)
 	if !ok {
+		if l.isRefused(name) {
+			return nil
+		}
 		l.fail(name, 0, "missing: every chapter has an exercise.yaml (objectives, hints, solution)")
 		return nil
 	}
@@ -135,17 +202,17 @@ func (l *loader) loadExercise(c *Chapter) *exercises.Exercise {
 	}
 	var root yaml.Node
 	yaml.Unmarshal(data, &root)
-	lines := objectiveLines(&root)
+	lines := itemLines(&root, "objectives")
 	if ex.Title == "" {
 		l.fail(name, 1, "title: required")
 	}
 	if len(ex.Objectives) == 0 {
 		l.fail(name, keyLine(&root, "objectives"), "objectives: an exercise needs at least one")
 	}
-	created := l.createdNames(c, name, ex, &root)
+	created := l.createdNames(idx, name, ex, &root)
 	seen := map[string]bool{}
 	for i, o := range ex.Objectives {
-		line := lines[i]
+		line := lineOf(lines, i)
 		switch {
 		case o.ID == "":
 			l.fail(name, line, "objectives[%d].id: required", i)
@@ -161,7 +228,7 @@ func (l *loader) loadExercise(c *Chapter) *exercises.Exercise {
 			continue
 		}
 		for _, ref := range referenced(o.Check) {
-			if !created[ref] && !strings.HasPrefix(ref, "node/") && ref != "namespace/default" {
+			if !idx.unsure && !created[ref] && !strings.HasPrefix(ref, "node/") && ref != "namespace/default" {
 				l.fail(name, line, "objectives[%d].check names %s, which no manifest or solution command of this chapter creates", i, ref)
 			}
 		}
@@ -172,47 +239,31 @@ func (l *loader) loadExercise(c *Chapter) *exercises.Exercise {
 	if len(ex.Solution.Manifests) == 0 && len(ex.Solution.Commands) == 0 {
 		l.fail(name, keyLine(&root, "solution"), "solution: manifests or commands are required")
 	}
-	return &ex
-}
-
-// objectiveLines finds each objective's line in exercise.yaml.
-func objectiveLines(root *yaml.Node) []int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "objectives" && n.Content[i+1].Kind == yaml.SequenceNode {
-			var out []int
-			for _, item := range n.Content[i+1].Content {
-				out = append(out, item.Line)
-			}
-			return out
+	for i, ref := range ex.Cleanup.Delete {
+		if err := exercises.ValidateRef(fmt.Sprintf("cleanup.delete[%d]", i), ref); err != nil {
+			l.fail(name, keyLine(&root, "cleanup"), "%v", err)
 		}
 	}
-	return make([]int, 1000)
+	return &ex
 }
 
 // createdNames collects "kind/name" of what the chapter's manifests and the
 // exercise's setup and solution create, checking their steps on the way.
-func (l *loader) createdNames(c *Chapter, file string, ex exercises.Exercise, root *yaml.Node) map[string]bool {
-	created := map[string]bool{}
-	for _, ms := range c.Manifests {
-		for _, m := range ms {
-			if res, ok := api.ForObject(m.Object); ok {
-				created[res.Singular+"/"+m.Object.GetName()] = true
+func (l *loader) createdNames(idx manifestIndex, file string, ex exercises.Exercise, root *yaml.Node) map[string]bool {
+	created := maps.Clone(idx.created)
+	for _, s := range []struct {
+		key   string
+		steps exercises.Steps
+	}{{"setup", ex.Setup}, {"solution", ex.Solution}} {
+		line := keyLine(root, s.key)
+		for _, mf := range s.steps.Manifests {
+			if !idx.files[mf] {
+				l.fail(file, line, "manifest %q is not one of this chapter's manifests/ files", mf)
 			}
 		}
-	}
-	for _, steps := range []exercises.Steps{ex.Setup, ex.Solution} {
-		for _, mf := range steps.Manifests {
-			if _, ok := c.Manifests[mf]; !ok {
-				l.fail(file, keyLine(root, "solution"), "manifest %q is not one of this chapter's manifests/ files", mf)
-			}
-		}
-		for _, cmd := range steps.Commands {
+		for _, cmd := range s.steps.Commands {
 			if err := checkCommand(cmd); err != nil {
-				l.fail(file, keyLine(root, "solution"), "command %q: %v", strings.Join(cmd, " "), err)
+				l.fail(file, line, "command %q: %v", strings.Join(cmd, " "), err)
 				continue
 			}
 			// create configmap NAME / create secret generic NAME / create namespace NAME

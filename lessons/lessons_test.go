@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestBuiltinPackValidates(t *testing.T) {
@@ -63,5 +64,30 @@ func TestPackArchives(t *testing.T) {
 	f.Close()
 	if _, err := LoadArchive(evil); err == nil || !strings.Contains(err.Error(), "leaves the pack") {
 		t.Fatalf("an escaping zip entry: %v", err)
+	}
+}
+
+// The exercise.yaml sample in docs/packs.md, put in the example pack's
+// chapter, validates: authors copy it.
+func TestDocsExerciseSampleValidates(t *testing.T) {
+	doc, err := os.ReadFile("../docs/packs.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "### exercise.yaml\n\n```yaml\n")
+	sample, _, ok := strings.Cut(rest, "```")
+	if !ok || !strings.Contains(sample, "    for: ") {
+		t.Fatalf("no exercise.yaml sample showing for: in docs/packs.md")
+	}
+	fsys := fstest.MapFS{"01-sidecar/exercise.yaml": {Data: []byte(sample)}}
+	for _, name := range []string{"pack.yaml", "01-sidecar/lesson.md", "01-sidecar/manifests/sidecar.yaml"} {
+		b, err := os.ReadFile("../docs/example-pack/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: b}
+	}
+	if _, err := Load(fsys, "docs/packs.md"); err != nil {
+		t.Fatalf("the sample does not validate:\n%v", err)
 	}
 }

@@ -8,7 +8,6 @@ package lessons
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -44,8 +43,9 @@ type Meta struct {
 type Pack struct {
 	Meta     Meta
 	Chapters []*Chapter
-	fsys     fs.FS
-	source   string // where it was loaded from, for messages
+	// files are the pack's files as read and validated by Load, so that
+	// nothing is read from the pack's source after it was checked.
+	files map[string][]byte
 }
 
 // Chapter is one chapter of a pack.
@@ -114,13 +114,20 @@ func (c *Chapter) Lesson(lang string) string {
 	return c.Lessons[""]
 }
 
-// ReadFile reads a file of the pack, relative to the pack's root.
-func (p *Pack) ReadFile(name string) ([]byte, error) { return fs.ReadFile(p.fsys, name) }
+// ReadFile returns a file of the pack (relative to the pack's root) as Load
+// read and validated it: lessons and manifests.
+func (p *Pack) ReadFile(name string) ([]byte, error) {
+	b, ok := p.files[path.Clean(name)]
+	if !ok {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	return bytes.Clone(b), nil
+}
 
 // Load reads and validates a pack from fsys (its root holds pack.yaml);
 // source names it in messages. All problems are returned together.
 func Load(fsys fs.FS, source string) (*Pack, error) {
-	l := &loader{fsys: fsys, source: source}
+	l := &loader{fsys: fsys, source: source, files: map[string][]byte{}}
 	p := l.load()
 	if len(l.problems) > 0 {
 		return nil, l.problems
@@ -133,71 +140,18 @@ type loader struct {
 	source   string
 	problems Problems
 	total    int
+	files    map[string][]byte
+	refused  map[string]bool // symbolic links and special files scan found
 }
 
 func (l *loader) fail(file string, line int, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: path.Join(l.source, file), Line: line, Message: fmt.Sprintf(format, args...)})
-}
-
-// read reads a pack file, refusing paths that leave the pack and oversized files.
-func (l *loader) read(name string) ([]byte, bool) {
-	if !fs.ValidPath(name) || strings.Contains(name, "\\") {
-		l.fail(name, 0, "path %q leaves the pack (use a relative path inside it)", name)
-		return nil, false
-	}
-	fi, err := fs.Stat(l.fsys, name)
-	if err != nil {
-		return nil, false
-	}
-	if fi.Size() > MaxFileSize {
-		l.fail(name, 0, "file is %d bytes; a pack file may be at most %d", fi.Size(), MaxFileSize)
-		return nil, false
-	}
-	if l.total += int(fi.Size()); l.total > MaxPackSize {
-		l.fail(name, 0, "the pack is larger than %d bytes", MaxPackSize)
-		return nil, false
-	}
-	b, err := fs.ReadFile(l.fsys, name)
-	if err != nil {
-		l.fail(name, 0, "%v", err)
-		return nil, false
-	}
-	return b, true
-}
-
-// decodeStrict decodes YAML into v with unknown keys as errors, reporting lines.
-func (l *loader) decodeStrict(name string, data []byte, v any) bool {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, e := range te.Errors {
-				line, msg := splitYAMLLine(e)
-				l.fail(name, line, "%s", msg)
-			}
-			return false
-		}
-		line, msg := splitYAMLLine(strings.TrimPrefix(err.Error(), "yaml: "))
-		l.fail(name, line, "%s", msg)
-		return false
-	}
-	return true
-}
-
-// splitYAMLLine turns "line 12: field x not found in type y" into (12, message).
-func splitYAMLLine(msg string) (int, string) {
-	var line int
-	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		if i := strings.Index(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-	}
-	msg = strings.Replace(msg, "not found in type", "is not a known key of", 1)
-	return line, msg
+	l.problems = append(l.problems, Problem{File: path.Join(l.source, file), Line: line, Message: bound(fmt.Sprintf(format, args...))})
 }
 
 func (l *loader) load() *Pack {
+	if !l.scan() {
+		return nil
+	}
 	data, ok := l.read("pack.yaml")
 	if !ok {
 		if len(l.problems) == 0 {
@@ -205,7 +159,7 @@ func (l *loader) load() *Pack {
 		}
 		return nil
 	}
-	p := &Pack{fsys: l.fsys, source: l.source}
+	p := &Pack{files: l.files}
 	if !l.decodeStrict("pack.yaml", data, &p.Meta) {
 		return nil
 	}
@@ -224,24 +178,61 @@ func (l *loader) load() *Pack {
 		l.fail("pack.yaml", keyLine(&root, "chapters"), "chapters: at most %d", MaxChapters)
 		return nil
 	}
-	for _, dir := range m.Chapters {
-		if c := l.loadChapter(dir); c != nil {
+	lines := itemLines(&root, "chapters")
+	seen := map[string]bool{}
+	for i, dir := range m.Chapters {
+		line := lineOf(lines, i)
+		if seen[dir] {
+			l.fail("pack.yaml", line, "chapter %q is listed twice", dir)
+			continue
+		}
+		seen[dir] = true
+		if c := l.loadChapter(dir, line); c != nil {
 			p.Chapters = append(p.Chapters, c)
 		}
 	}
 	return p
 }
 
-// keyLine finds the line of a top-level key in a YAML document.
+// keyLine finds the line of a top-level key in a YAML document (1 when absent).
 func keyLine(root *yaml.Node, key string) int {
+	if k, _ := topLevel(root, key); k != nil {
+		return k.Line
+	}
+	return 1
+}
+
+// itemLines finds the line of each item of a top-level list.
+func itemLines(root *yaml.Node, key string) []int {
+	_, v := topLevel(root, key)
+	if v == nil || v.Kind != yaml.SequenceNode {
+		return nil
+	}
+	lines := make([]int, len(v.Content))
+	for i, item := range v.Content {
+		lines[i] = item.Line
+	}
+	return lines
+}
+
+// lineOf is the i-th line, or 1 when the document does not have it.
+func lineOf(lines []int, i int) int {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return 1
+}
+
+// topLevel finds a top-level key's node and its value.
+func topLevel(root *yaml.Node, key string) (k, v *yaml.Node) {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return n.Content[i].Line
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return 1
+	return nil, nil
 }

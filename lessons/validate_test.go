@@ -31,36 +31,80 @@ func pack(overrides map[string]string) fstest.MapFS {
 	return fsys
 }
 
-// The corpus of broken packs, each with the problem validation must report.
+const chapterLines = "id: p\ntitle: P\nversion: 1.0.0\nlanguage: en\nchapters:\n- c1\n"
+
+// withCheck is the good exercise with its objective's check replaced.
+func withCheck(check string) string {
+	return strings.Replace(goodExercise, "pod: {name: hello, phase: Running}", check, 1)
+}
+
+// The corpus of broken packs, each with every problem validation must
+// report (no more: one mistake is one problem).
 func TestBrokenPacks(t *testing.T) {
 	cases := []struct {
 		name      string
 		overrides map[string]string
-		want      string
+		want      []string
 	}{
 		{"unknown key in pack.yaml", map[string]string{"pack.yaml": "id: p\ntitle: P\nversion: 1\nlanguage: en\nchapterz: [c1]\nchapters: [c1]\n"},
-			"pk/pack.yaml:5: field chapterz is not a known key of lessons.Meta"},
-		{"missing pack.yaml", map[string]string{"pack.yaml": ""}, "pk/pack.yaml: missing"},
-		{"missing chapter dir", map[string]string{"pack.yaml": "id: p\ntitle: P\nversion: 1\nlanguage: en\nchapters: [c1, c2]\n"},
-			"pk/c2: chapter directory missing"},
-		{"missing lesson", map[string]string{"c1/lesson.md": ""}, "pk/c1/lesson.md: missing"},
-		{"missing exercise", map[string]string{"c1/exercise.yaml": ""}, "pk/c1/exercise.yaml: missing"},
-		{"manifest that does not decode", map[string]string{"c1/manifests/hello.yaml": strings.Replace(goodManifest, "image:", "imagee:", 1)},
-			`pk/c1/manifests/hello.yaml:8: spec.containers[0].imagee: unknown field "imagee"`},
+			[]string{`pk/pack.yaml:5: unknown key "chapterz" in pack.yaml (known keys: id, title, version, authors, language, minPodlab, chapters)`}},
+		{"chapters not a list", map[string]string{"pack.yaml": "id: p\ntitle: P\nversion: 1\nlanguage: en\nchapters: c1\n"},
+			[]string{"pk/pack.yaml:5: cannot unmarshal !!str `c1` into a list"}},
+		{"missing pack.yaml", map[string]string{"pack.yaml": ""},
+			[]string{"pk/pack.yaml: missing: a pack starts with pack.yaml (id, title, version, language, chapters)"}},
+		{"missing chapter dir", map[string]string{"pack.yaml": chapterLines + "- c2\n"},
+			[]string{`pk/pack.yaml:7: chapter directory "c2" is missing`}},
+		{"chapter outside the pack", map[string]string{"pack.yaml": chapterLines + "- ../x\n"},
+			[]string{`pk/pack.yaml:7: chapter "../x" must be a directory name inside the pack`}},
+		{"chapter listed twice", map[string]string{"pack.yaml": chapterLines + "- c1\n"},
+			[]string{`pk/pack.yaml:7: chapter "c1" is listed twice`}},
+		{"missing lesson", map[string]string{"c1/lesson.md": ""},
+			[]string{"pk/c1/lesson.md: missing: every chapter has a lesson.md (translations go in lesson.<lang>.md)"}},
+		{"missing exercise", map[string]string{"c1/exercise.yaml": ""},
+			[]string{"pk/c1/exercise.yaml: missing: every chapter has an exercise.yaml (objectives, hints, solution)"}},
+		// The manifest still counts for the solution and for what it names.
+		{"manifest that does not decode", map[string]string{"c1/manifests/hello.yaml": strings.Replace(goodManifest, "image:", "imgae:", 1)},
+			[]string{`pk/c1/manifests/hello.yaml:8: spec.containers[0].imgae: unknown field "imgae"`}},
+		{"manifest that is not YAML", map[string]string{"c1/manifests/hello.yaml": "a: [\n"},
+			[]string{"pk/c1/manifests/hello.yaml:1: invalid YAML: did not find expected node content"}},
+		{"manifest quoting a file is bounded", map[string]string{"c1/manifests/notes.yaml": strings.Repeat("root:x:0:0:root:/root:/bin/bash\n", 50)},
+			[]string{`pk/c1/manifests/notes.yaml:1: expected an object (apiVersion, kind, metadata, ...), found the value "root:x:0:0:root:/root:/bin/bash root:x:0…"`}},
 		{"unknown key in an objective", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "  text: x", "  txt: x", 1)},
-			"pk/c1/exercise.yaml:4: field txt is not a known key of exercises.Objective"},
+			[]string{`pk/c1/exercise.yaml:4: unknown key "txt" of an objective (known keys: id, text, check, hint)`}},
+		{"unknown key in a pod check", map[string]string{"c1/exercise.yaml": withCheck("pod: {name: hello, stat: x}")},
+			[]string{`pk/c1/exercise.yaml:6: unknown key "stat" of a pod check (known keys: name, namespace, selector, phase, ready, condition, container, nodeLabel)`}},
+		{"for beside check", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "  check:", "  for: 10s\n  check:", 1)},
+			[]string{`pk/c1/exercise.yaml:5: unknown key "for" of an objective: "for" belongs inside the check, beside its kind (check: {pod: {...}, for: 10s})`}},
 		{"check naming an object nothing creates", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "name: hello", "name: web", 1)},
-			"pk/c1/exercise.yaml:3: objectives[0].check names pod/web, which no manifest or solution command of this chapter creates"},
-		{"check with two kinds", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "    pod: {name: hello, phase: Running}", "    pod: {name: hello}\n    exists: {kind: Pod, name: hello}", 1)},
-			"pk/c1/exercise.yaml:3: objectives[0].check: a check has exactly one kind"},
+			[]string{"pk/c1/exercise.yaml:3: objectives[0].check names pod/web, which no manifest or solution command of this chapter creates"}},
+		{"check with two kinds", map[string]string{"c1/exercise.yaml": withCheck("pod: {name: hello}\n    exists: {kind: Pod, name: hello}")},
+			[]string{"pk/c1/exercise.yaml:3: objectives[0].check: a check has exactly one kind, this one has [exists pod]"}},
+		{"invalid logs regexp", map[string]string{"c1/exercise.yaml": withCheck(`logs: {pod: hello, match: "started (busy"}`)},
+			[]string{"pk/c1/exercise.yaml:3: objectives[0].check: logs.match: error parsing regexp: missing closing ): `started (busy`"}},
+		{"invalid exec regexp", map[string]string{"c1/exercise.yaml": withCheck(`exec: {pod: hello, command: [ps], output: "a[b"}`)},
+			[]string{"pk/c1/exercise.yaml:3: objectives[0].check: exec.output: error parsing regexp: missing closing ]: `[b`"}},
+		{"invalid event regexp", map[string]string{"c1/exercise.yaml": withCheck(`event: {reason: Started, message: "*x"}`)},
+			[]string{"pk/c1/exercise.yaml:3: objectives[0].check: event.message: error parsing regexp: missing argument to repetition operator: `*`"}},
+		{"misspelled kind in field", map[string]string{"c1/exercise.yaml": withCheck("field: {kind: Pdo, name: hello, path: status.phase, equals: Running}")},
+			[]string{`pk/c1/exercise.yaml:3: objectives[0].check: field.kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret)`}},
+		{"misspelled kind in exists", map[string]string{"c1/exercise.yaml": withCheck("exists: {kind: Pdo, name: hello}")},
+			[]string{`pk/c1/exercise.yaml:3: objectives[0].check: exists.kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret)`}},
+		{"misspelled kind in absent, under not", map[string]string{"c1/exercise.yaml": withCheck("not: {absent: {kind: Pdo, name: hello}}")},
+			[]string{`pk/c1/exercise.yaml:3: objectives[0].check: absent.kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret)`}},
+		{"misspelled kind in cleanup", map[string]string{"c1/exercise.yaml": goodExercise + "cleanup:\n  delete:\n  - {kind: Pdo, name: hello}\n"},
+			[]string{`pk/c1/exercise.yaml:10: cleanup.delete[0].kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret)`}},
+		{"unknown container state", map[string]string{"c1/exercise.yaml": withCheck("pod: {name: hello, container: {name: a, state: runing}}")},
+			[]string{`pk/c1/exercise.yaml:3: objectives[0].check: pod.container.state: "runing" can never match (valid: waiting, running, terminated)`}},
+		{"unknown phase", map[string]string{"c1/exercise.yaml": withCheck("pod: {name: hello, phase: running}")},
+			[]string{`pk/c1/exercise.yaml:3: objectives[0].check: pod.phase: "running" can never match (valid: Pending, Running, Succeeded, Failed, Unknown)`}},
 		{"solution manifest outside the chapter", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "manifests/hello.yaml]", "../../etc/passwd]", 1)},
-			`pk/c1/exercise.yaml:8: manifest "../../etc/passwd" is not one of this chapter's manifests/ files`},
+			[]string{`pk/c1/exercise.yaml:8: manifest "../../etc/passwd" is not one of this chapter's manifests/ files`}},
 		{"command reading the learner's files", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [create, configmap, x, --from-file=/etc/passwd]\n"},
-			"reads files from the learner's machine"},
+			[]string{`pk/c1/exercise.yaml:8: command "create configmap x --from-file=/etc/passwd": --from-file reads files from the learner's machine; list manifests under manifests: instead`}},
 		{"command that is not allowed", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [reset, --yes]\n"},
-			`"reset" is not allowed in a pack`},
+			[]string{`pk/c1/exercise.yaml:8: command "reset --yes": "reset" is not allowed in a pack (allowed: annotate, apply, create, delete, describe, exec, get, label, logs)`}},
 		{"objective without hints", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "hints: [h]\n", "", 1)},
-			"hints: give the learner at least one hint"},
+			[]string{"pk/c1/exercise.yaml:1: hints: give the learner at least one hint"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -69,8 +113,8 @@ func TestBrokenPacks(t *testing.T) {
 			if !errors.As(err, &probs) {
 				t.Fatalf("Load = %v, want Problems", err)
 			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("problems:\n%v\nwant one containing %q", err, c.want)
+			if got, want := err.Error(), strings.Join(c.want, "\n"); got != want {
+				t.Fatalf("problems:\n%s\nwant:\n%s", got, want)
 			}
 		})
 	}
