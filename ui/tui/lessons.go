@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/glamour/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/podlab/podlab/exercises"
 	"github.com/podlab/podlab/lessons"
@@ -33,6 +34,7 @@ type (
 	// evaluatedMsg carries the objectives' states of a chapter.
 	evaluatedMsg struct {
 		chapter string
+		seq     int
 		states  []objectiveState
 	}
 	evalTickMsg struct{}
@@ -51,18 +53,30 @@ type Learning struct {
 	SaveProgress func(lessons.Progress)
 }
 
+// checkTimeout bounds each objective's check on its own, so a slow one
+// (an exec in a busy lab) does not use up the time of the others.
+var checkTimeout = 30 * time.Second
+
 // evaluate checks a chapter's objectives off the update loop.
-func evaluate(ev *exercises.Evaluator, ch *lessons.Chapter) tea.Cmd {
+func evaluate(ev *exercises.Evaluator, ch *lessons.Chapter, seq int) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
 		states := make([]objectiveState, len(ch.Exercise.Objectives))
 		for i, o := range ch.Exercise.Objectives {
+			ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 			ok, why := ev.Eval(ctx, ch.Dir+"/"+o.ID, o.Check)
-			states[i] = objectiveState{met: ok, why: why}
+			cancel()
+			states[i] = objectiveState{met: ok, why: readableWhy(why)}
 		}
-		return evaluatedMsg{chapter: ch.Dir, states: states}
+		return evaluatedMsg{chapter: ch.Dir, seq: seq, states: states}
 	}
+}
+
+// readableWhy says a check's timeout in the learner's words.
+func readableWhy(why string) string {
+	if strings.Contains(why, context.DeadlineExceeded.Error()) {
+		return "the command did not answer in time (the lab may be busy)"
+	}
+	return why
 }
 
 // evalTick re-evaluates on a timer too, for checks that must hold "for" a
@@ -162,7 +176,7 @@ func (m Model) renderLesson(room int) []string {
 func (m Model) renderExercise() []string {
 	ch := m.chapter()
 	var lines []string
-	done := 0
+	done, whyShown := 0, false
 	for i, o := range ch.Exercise.Objectives {
 		st := objectiveState{}
 		if i < len(m.objectives) {
@@ -174,12 +188,22 @@ func (m Model) renderExercise() []string {
 			done++
 		}
 		lines = append(lines, fmt.Sprintf(" %s %s", mark, o.Text))
+		if !st.met && st.why != "" && !whyShown {
+			// Why the first unmet objective is not met yet, on one line.
+			whyShown = true
+			why, _, _ := strings.Cut(st.why, "\n")
+			lines = append(lines, m.styles.Dim.Render(ansi.Truncate("     ↳ "+why, m.lessonWidth()-1, "…")))
+		}
 		if !st.met && o.Hint != "" && m.hintsShown > 0 {
 			lines = append(lines, m.styles.Dim.Render("     hint: "+o.Hint))
 		}
 	}
 	if done == len(ch.Exercise.Objectives) && len(m.objectives) > 0 {
-		lines = append(lines, m.styles.Running.Render(" Exercise complete. n: next chapter"))
+		next := "n: next chapter"
+		if m.chapterIdx+1 >= len(m.opts.Learning.Pack.Chapters) {
+			next = "last chapter — esc for the chapters"
+		}
+		lines = append(lines, m.styles.Running.Render(" Exercise complete. "+next))
 	}
 	for i := 0; i < m.hintsShown && i < len(ch.Exercise.Hints); i++ {
 		lines = append(lines, m.styles.Waiting.Render(fmt.Sprintf(" hint %d: %s", i+1, ch.Exercise.Hints[i])))

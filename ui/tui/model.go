@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podlab/podlab/exercises"
 	"github.com/podlab/podlab/lessons"
@@ -56,11 +57,14 @@ type Model struct {
 	width  int
 	height int
 
-	pods     map[string]*corev1.Pod // by name, in opts.Namespace
-	restarts map[string]int32       // last seen restart count, to highlight changes
-	changed  map[string]bool
-	events   []corev1.Event
-	selected string
+	pods map[string]*corev1.Pod // by name, in opts.Namespace
+	// restarts is each pod's last seen restart count and restartedAt when
+	// it last went up (on the model's clock), both by pod UID: a pod
+	// re-created under the same name starts afresh.
+	restarts    map[types.UID]int32
+	restartedAt map[types.UID]time.Time
+	events      []corev1.Event
+	selected    string
 
 	pane    pane
 	logs    string
@@ -73,6 +77,11 @@ type Model struct {
 	showOutput bool
 	err        string
 	showHelp   bool
+	// flash is the output of the commands run since the last key, shown on
+	// the lesson screen, where the detail pane is not.
+	flash []string
+	// confirmDelete is the pod x asked to delete, until y or another key.
+	confirmDelete string
 
 	screen      screen
 	homeIndex   int
@@ -82,6 +91,13 @@ type Model struct {
 	objectives  []objectiveState
 	evaluator   *exercises.Evaluator
 	lastEval    time.Time
+	// evalSeq numbers evaluations: only the latest one's result counts.
+	// evalBusy says it is still running; evalAgain that the lab changed
+	// meanwhile, so it runs again when done (one at a time).
+	evalSeq     int
+	evalBusy    bool
+	evalAgain   bool
+	evalTicking bool
 	hintsShown  int
 	// solutionAsks counts presses of S: the solution shows on the second.
 	solutionAsks int
@@ -90,6 +106,7 @@ type Model struct {
 	input      textinput.Model
 	history    []string
 	histPos    int
+	comp       *completion
 	help       help.Model
 }
 
@@ -106,7 +123,7 @@ func New(opts Options) Model {
 	in.Placeholder = "get pods -o wide"
 	m := Model{
 		opts: opts, styles: newStyles(), width: 80, height: 24,
-		pods: map[string]*corev1.Pod{}, restarts: map[string]int32{}, changed: map[string]bool{},
+		pods: map[string]*corev1.Pod{}, restarts: map[types.UID]int32{}, restartedAt: map[types.UID]time.Time{},
 		input: in, help: help.New(), screen: screenWorkspace,
 	}
 	if l := opts.Learning; l != nil {
@@ -156,17 +173,35 @@ func (m Model) openChapter(i int) (Model, tea.Cmd) {
 	if m.evaluator == nil {
 		return m, nil
 	}
-	m.lastEval = time.Now()
-	return m, tea.Batch(evaluate(m.evaluator, ch), evalTick())
+	m, eval := m.startEvaluation()
+	if m.evalTicking {
+		return m, eval
+	}
+	m.evalTicking = true // one timer chain, however many chapters are opened
+	return m, tea.Batch(eval, evalTick())
 }
 
-// maybeEvaluate re-checks the open exercise after a change in the lab, at most once a second.
+// maybeEvaluate re-checks the open exercise after a change in the lab, at
+// most once a second and one evaluation at a time.
 func (m Model) maybeEvaluate() (Model, tea.Cmd) {
-	if m.opts.Learning == nil || m.evaluator == nil || m.screen == screenHome || m.lessonLines == nil || time.Since(m.lastEval) < time.Second {
+	if m.opts.Learning == nil || m.evaluator == nil || m.screen == screenHome || m.lessonLines == nil {
 		return m, nil
 	}
+	if m.evalBusy {
+		m.evalAgain = true
+		return m, nil
+	}
+	if time.Since(m.lastEval) < time.Second {
+		return m, nil
+	}
+	return m.startEvaluation()
+}
+
+func (m Model) startEvaluation() (Model, tea.Cmd) {
 	m.lastEval = time.Now()
-	return m, evaluate(m.evaluator, m.chapter())
+	m.evalSeq++
+	m.evalBusy, m.evalAgain = true, false
+	return m, evaluate(m.evaluator, m.chapter(), m.evalSeq)
 }
 
 // Init starts the watches.
@@ -221,14 +256,22 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case podsListedMsg:
 		m.pods = map[string]*corev1.Pod{}
+		var mark tea.Cmd
 		for i := range msg.pods {
-			m.notePod(&msg.pods[i])
+			if m.notePod(&msg.pods[i]) {
+				mark = restartMarkTimer()
+			}
 		}
+		m.forgetGonePods()
 		if m.selected == "" {
 			m.moveSelection(0)
 		}
-		return m, msg.next
+		return m, tea.Batch(msg.next, mark)
 	case evaluatedMsg:
+		if msg.seq != m.evalSeq {
+			return m, nil // an earlier evaluation, of another chapter maybe
+		}
+		m.evalBusy = false
 		if m.opts.Learning != nil && m.lessonLines != nil && msg.chapter == m.chapter().Dir {
 			m.objectives = msg.states
 			all := len(msg.states) > 0
@@ -243,19 +286,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		}
+		if m.evalAgain && m.evaluator != nil && m.lessonLines != nil && m.screen != screenHome {
+			return m.startEvaluation()
+		}
 		return m, nil
 	case evalTickMsg:
 		m.lastEval = time.Time{}
 		next, cmd := m.maybeEvaluate()
 		return next, tea.Batch(cmd, evalTick())
 	case podEventMsg:
+		var mark tea.Cmd
 		if msg.deleted {
 			delete(m.pods, msg.pod.Name)
+			delete(m.restarts, msg.pod.UID)
+			delete(m.restartedAt, msg.pod.UID)
 			if m.selected == msg.pod.Name {
 				m.moveSelection(0)
 			}
 		} else {
-			m.notePod(msg.pod)
+			if m.notePod(msg.pod) {
+				mark = restartMarkTimer()
+			}
 			if m.selected == "" {
 				m.selected = msg.pod.Name
 			}
@@ -266,7 +317,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if p := next.selectedPod(); p != nil && next.workspaceShown() && next.pane == paneLogs && p.Name == msg.pod.Name {
 			logs = next.fetchSelectedLogs()
 		}
-		return next, tea.Batch(msg.next, eval, logs)
+		return next, tea.Batch(msg.next, eval, logs, mark)
 	case eventsMsg:
 		m.events = append(m.events, msg.events...)
 		if len(m.events) > 500 {
@@ -301,13 +352,24 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, nil
+	case restartMarkMsg:
+		m.expireRestartMarks()
+		return m, nil
 	case commandDoneMsg:
 		m.output, m.showOutput = msg.output, msg.output != ""
+		if out := strings.TrimRight(msg.output, "\n"); out != "" {
+			m.flash = append(m.flash, strings.Split(out, "\n")...)
+		}
 		return m, nil
 	case errMsg:
 		m.err = msg.err.Error()
 		return m, nil
 	case tea.KeyPressMsg:
+		// A key dismisses the commands' output on the lesson screen.
+		m.flash = nil
+		if m.confirmDelete != "" {
+			return m.updateConfirmDelete(msg)
+		}
 		if m.commanding {
 			return m.updateCommand(msg)
 		}
@@ -322,17 +384,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// notePod stores a pod and highlights a restart count that went up.
-func (m *Model) notePod(p *corev1.Pod) {
+// notePod stores a pod and marks it restarted when its restart count went
+// up; it says whether it did.
+func (m *Model) notePod(p *corev1.Pod) bool {
 	var restarts int32
 	for _, s := range p.Status.ContainerStatuses {
 		restarts += s.RestartCount
 	}
-	if old, seen := m.restarts[p.Name]; seen && restarts > old {
-		m.changed[p.Name] = true
+	old, seen := m.restarts[p.UID]
+	marked := seen && restarts > old
+	if marked {
+		m.restartedAt[p.UID] = m.opts.Now()
 	}
-	m.restarts[p.Name] = restarts
+	m.restarts[p.UID] = restarts
 	m.pods[p.Name] = p
+	return marked
 }
 
 func (m Model) updateHome(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -391,15 +457,11 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case s == "S":
 		m.solutionAsks = min(m.solutionAsks+1, 2)
 	case s == "A":
-		// Apply the chapter's manifests, as the lesson says to.
-		var cmds []tea.Cmd
-		for name := range ch.Manifests {
-			data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name)
-			if err == nil {
-				cmds = append(cmds, m.runCommandStdin([]string{"apply", "-f", "-"}, data))
-			}
+		// Apply the chapter's manifests, as the lesson says to, in one
+		// command: in name order, with one output.
+		if docs := m.chapterManifests(); docs != "" {
+			return m, m.runCommandStdin([]string{"apply", "-f", "-"}, []byte(docs+"\n"))
 		}
-		return m, tea.Batch(cmds...)
 	case s == "E":
 		// Open the chapter's manifests in $EDITOR first, then apply what was saved.
 		if docs := m.chapterManifests(); docs != "" {
@@ -427,9 +489,7 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.openChapter(m.chapterIdx + 1)
 		}
 	case key.Matches(msg, keys.Command):
-		m.commanding = true
-		m.histPos = len(m.history)
-		return m, m.input.Focus()
+		return m.openCommandBar("")
 	}
 	return m, nil
 }
@@ -475,9 +535,7 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case msg.String() == "p" && m.pane == paneLogs:
 		m.logPrevious = !m.logPrevious
 	case key.Matches(msg, keys.Command):
-		m.commanding = true
-		m.histPos = len(m.history)
-		return m, m.input.Focus()
+		return m.openCommandBar("")
 	case key.Matches(msg, keys.Shell):
 		if p := m.selectedPod(); p != nil && m.opts.Program != "" {
 			return m, runInTerminal(m.opts.Program, "-n", p.Namespace, "exec", "-it", p.Name, "-c", p.Spec.Containers[0].Name, "--", "sh")
@@ -489,15 +547,11 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case msg.String() == "L":
 		// Label the selected pod: the command bar opens with the command started.
 		if p := m.selectedPod(); p != nil {
-			m.commanding = true
-			m.histPos = len(m.history)
-			m.input.SetValue("label pod " + p.Name + " ")
-			m.input.CursorEnd()
-			return m, m.input.Focus()
+			return m.openCommandBar("label pod " + p.Name + " ")
 		}
 	case key.Matches(msg, keys.Delete):
 		if p := m.selectedPod(); p != nil {
-			return m, m.runCommand([]string{"delete", "pod", p.Name, "-n", p.Namespace, "--wait=false"})
+			m.confirmDelete = p.Name // y deletes it
 		}
 	}
 	if m.pane == paneLogs {
@@ -510,19 +564,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 // chapterManifests joins the open chapter's manifest files, in name order.
 func (m Model) chapterManifests() string {
-	ch := m.chapter()
-	names := make([]string, 0, len(ch.Manifests))
-	for name := range ch.Manifests {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var docs []string
-	for _, name := range names {
-		if data, err := m.opts.Learning.Pack.ReadFile(ch.Dir + "/" + name); err == nil {
-			docs = append(docs, strings.TrimRight(string(data), "\n"))
-		}
-	}
-	return strings.Join(docs, "\n---\n")
+	docs, _ := m.openChapterFiles().read("manifests")
+	return docs
 }
 
 // logsKey names the log the logs view should show for p.
@@ -540,93 +583,4 @@ func (m Model) fetchSelectedLogs() tea.Cmd {
 		return nil
 	}
 	return fetchLogs(m.opts.Client, p, m.logContainerName(p), m.logPrevious, m.logsKey(p))
-}
-
-func (m Model) updateCommand(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch msg.String() {
-	case "esc":
-		m.commanding = false
-		m.input.Blur()
-		m.input.SetValue("")
-		return m, nil
-	case "enter":
-		line := strings.TrimSpace(m.input.Value())
-		m.commanding = false
-		m.input.Blur()
-		m.input.SetValue("")
-		if line == "" {
-			return m, nil
-		}
-		m.history = append(m.history, line)
-		args := strings.Fields(line)
-		if args[0] == "kubectl" || args[0] == "podlab" {
-			args = args[1:]
-		}
-		return m, m.runCommand(args)
-	case "up":
-		if m.histPos > 0 {
-			m.histPos--
-			m.input.SetValue(m.history[m.histPos])
-			m.input.CursorEnd()
-		}
-		return m, nil
-	case "down":
-		if m.histPos < len(m.history)-1 {
-			m.histPos++
-			m.input.SetValue(m.history[m.histPos])
-		} else {
-			m.histPos = len(m.history)
-			m.input.SetValue("")
-		}
-		return m, nil
-	case "tab":
-		m.input.SetValue(complete(m.input.Value(), m.sortedPods()))
-		m.input.CursorEnd()
-		return m, nil
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	return m, cmd
-}
-
-func (m Model) runCommand(args []string) tea.Cmd { return m.runCommandStdin(args, nil) }
-
-func (m Model) runCommandStdin(args []string, stdin []byte) tea.Cmd {
-	run := m.opts.Run
-	return func() tea.Msg {
-		if run == nil {
-			return commandDoneMsg{output: "commands are not available here"}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return commandDoneMsg{output: run(ctx, args, stdin)}
-	}
-}
-
-// verbs are completed in the command bar, then pod names.
-var verbs = []string{"annotate", "apply", "create", "delete", "describe", "edit", "exec", "get", "label", "logs"}
-
-// complete finishes the last word of a command line: a verb first, then a pod name.
-func complete(line string, pods []*corev1.Pod) string {
-	words := strings.Fields(line)
-	if len(words) == 0 || strings.HasSuffix(line, " ") {
-		words = append(words, "")
-	}
-	last := words[len(words)-1]
-	var candidates []string
-	if len(words) == 1 {
-		candidates = verbs
-	} else {
-		for _, p := range pods {
-			candidates = append(candidates, p.Name)
-		}
-		candidates = append(candidates, "pods", "pod", "events", "nodes")
-	}
-	for _, c := range candidates {
-		if strings.HasPrefix(c, last) && c != last {
-			words[len(words)-1] = c
-			return strings.Join(words, " ") + " "
-		}
-	}
-	return line
 }

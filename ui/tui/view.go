@@ -136,7 +136,7 @@ func (m Model) renderTable() []string {
 		if pods[i].Name == m.selected {
 			line = m.styles.Selected.Render(lines[i+1])
 		}
-		if m.changed[pods[i].Name] {
+		if m.restartMarked(pods[i].UID) {
 			line += " " + m.styles.Changed.Render("↻ restarted")
 		}
 		out = append(out, line)
@@ -159,7 +159,8 @@ func (m Model) paneTabs() string {
 	var tabs []string
 	for p := pane(0); p < paneCount; p++ {
 		name := p.String()
-		if p == m.pane {
+		// While the command's output shows, it is the one active tab.
+		if p == m.pane && !m.showOutput {
 			name = m.styles.PaneTitle.Render("[" + name + "]")
 		} else {
 			name = m.styles.Dim.Render(" " + name + " ")
@@ -236,8 +237,17 @@ func (m Model) podEvents(p *corev1.Pod) []string {
 
 func (m Model) footer() []string {
 	var lines []string
+	if m.screen == screenLesson && !m.split() {
+		// The lesson has no detail pane: the commands' output shows here.
+		lines = append(lines, m.flashLines()...)
+	}
 	switch {
+	case m.confirmDelete != "":
+		lines = append(lines, m.styles.Waiting.Render("delete pod "+m.confirmDelete+"? y/n"))
 	case m.commanding:
+		if m.comp != nil {
+			lines = append(lines, m.candidatesLine())
+		}
 		lines = append(lines, m.input.View())
 	case m.err != "":
 		lines = append(lines, m.styles.Error.Render("error: "+m.err))
@@ -261,6 +271,44 @@ func (m Model) footer() []string {
 	return lines
 }
 
+// flashMax is how many lines of a command's output the lesson screen shows.
+const flashMax = 3
+
+// flashLines are the last commands' output for the lesson screen, errors in red.
+func (m Model) flashLines() []string {
+	lines := m.flash
+	more := 0
+	if len(lines) > flashMax {
+		more = len(lines) - (flashMax - 1)
+		lines = lines[:flashMax-1]
+	}
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "error") || strings.HasPrefix(l, "Error") {
+			out = append(out, m.styles.Error.Render(l))
+		} else {
+			out = append(out, m.styles.Running.Render(l))
+		}
+	}
+	if more > 0 {
+		out = append(out, m.styles.Dim.Render(fmt.Sprintf("… %d more lines: w shows them all", more)))
+	}
+	return out
+}
+
+// candidatesLine lists the completions of an ambiguous word, the one on the line reversed.
+func (m Model) candidatesLine() string {
+	var parts []string
+	for i, c := range m.comp.candidates {
+		if i == m.comp.idx {
+			parts = append(parts, m.styles.Selected.Render(c))
+		} else {
+			parts = append(parts, m.styles.Dim.Render(c))
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
 // plural is "1 pod", "2 pods".
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -280,7 +328,8 @@ func (m Model) renderHelp() []string {
 	}
 	lines = append(lines, "", "In the command bar (:), type kubectl commands without \"kubectl\":",
 		"  get pods -o wide · describe pod web · logs web · delete pod web",
-		"  tab completes verbs and pod names; ↑/↓ walk the history; esc closes it.",
+		"  tab completes verbs, resource types and pod names (again: the next one);",
+		"  ↑/↓ walk the history; esc closes it. -f manifests/… reads the open chapter's files.",
 		"", m.styles.Dim.Render("Press ? to close this help."))
 	return lines
 }
