@@ -46,9 +46,26 @@ const (
 func Pick(pod *corev1.Pod, nodes []*corev1.Node, assigned map[string][]*corev1.Pod) (*corev1.Node, Diagnosis) {
 	sorted := append([]*corev1.Node(nil), nodes...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	byName := map[string]*corev1.Node{}
+	for _, n := range sorted {
+		byName[n.Name] = n
+	}
+	var others []placed
+	for name, pods := range assigned {
+		if n := byName[name]; n != nil {
+			for _, p := range pods {
+				others = append(others, placed{p, n})
+			}
+		}
+	}
 	diag := Diagnosis{}
 	for _, n := range sorted {
-		if reasons := fit(pod, n, assigned[n.Name]); len(reasons) > 0 {
+		reasons := fit(pod, n, assigned[n.Name])
+		if len(reasons) == 0 {
+			// InterPodAffinity runs after the node's own filters, as upstream orders them.
+			reasons = interPodFit(pod, n, others)
+		}
+		if len(reasons) > 0 {
 			for _, r := range reasons {
 				diag[r]++
 			}
