@@ -170,7 +170,10 @@ func (s *Store) Create(res api.Resource, in api.Object) (api.Object, error) {
 		}
 		obj.SetUID(types.UID(uuid.NewUUID()))
 		obj.SetCreationTimestamp(metav1.NewTime(s.clock().Truncate(time.Second)))
-		obj.SetGeneration(1)
+		obj.SetGeneration(0)
+		if tracksGeneration(res) {
+			obj.SetGeneration(1)
+		}
 		if _, err := s.commit(tx, res, obj, false); err != nil {
 			return nil, res, err
 		}
@@ -273,7 +276,7 @@ func (s *Store) Update(res api.Resource, in api.Object) (api.Object, error) {
 		obj.SetUID(cur.GetUID())
 		obj.SetCreationTimestamp(cur.GetCreationTimestamp())
 		obj.SetGeneration(cur.GetGeneration())
-		if specChanged(cur, obj) {
+		if tracksGeneration(res) && specChanged(cur, obj) {
 			obj.SetGeneration(cur.GetGeneration() + 1)
 		}
 		if _, err := s.commit(tx, res, obj, false); err != nil {
@@ -346,3 +349,8 @@ func (s *Store) PruneEvents(ttl time.Duration) error {
 	}
 	return nil
 }
+
+// tracksGeneration: of the lab's kinds only Pods carry metadata.generation
+// (since Kubernetes 1.33: 1 at creation, bumped when the spec changes);
+// ConfigMaps, Secrets, Namespaces, Nodes and Events never set it.
+func tracksGeneration(res api.Resource) bool { return res.Name == api.Pods.Name }

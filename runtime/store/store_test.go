@@ -490,3 +490,31 @@ func BenchmarkWatchFanOut(b *testing.B) {
 		}
 	}
 }
+
+func TestOnlyPodsTrackGeneration(t *testing.T) {
+	s, _ := openStore(t)
+	cm, err := s.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := cm.GetGeneration(); g != 0 {
+		t.Fatalf("configmap generation %d, want none", g)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: "busybox"}}}}
+	created, err := s.Create(api.Pods, pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := created.GetGeneration(); g != 1 {
+		t.Fatalf("pod generation %d, want 1", g)
+	}
+	p := created.(*corev1.Pod).DeepCopy()
+	p.Spec.Containers[0].Image = "busybox:1.36"
+	updated, err := s.Update(api.Pods, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := updated.GetGeneration(); g != 2 {
+		t.Fatalf("pod generation after a spec change %d, want 2", g)
+	}
+}
