@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -41,7 +42,7 @@ func (a *app) applyCommand() *cobra.Command {
 // eachManifest reads every manifest first (a bad one applies nothing),
 // then runs fn on each object, reporting failures kubectl's way and going
 // on with the rest.
-func (a *app) eachManifest(cmd *cobra.Command, files []string, recursive bool, fn func(*cobra.Command, clientIface, api.Manifest) error) error {
+func (a *app) eachManifest(cmd *cobra.Command, files []string, recursive bool, fn func(*cobra.Command, clientIface, manifest) error) error {
 	ms, err := a.readManifests(files, recursive)
 	if err != nil {
 		return err
@@ -63,17 +64,16 @@ func (a *app) eachManifest(cmd *cobra.Command, files []string, recursive bool, f
 	return nil
 }
 
-func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error {
+func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m manifest) error {
 	res, _ := api.ForObject(m.Object)
-	ns, err := a.objectNamespace(m, res)
+	ns, err := a.objectNamespace(m.Manifest, res)
 	if err != nil {
 		return err
 	}
 	obj := m.Object.DeepCopyObject().(api.Object)
 	obj.SetNamespace(ns)
 	api.SetTypeMeta(obj)
-	// kubectl stores the manifest as applied, without the annotation itself.
-	modified, err := json.Marshal(obj)
+	modified, err := appliedConfig(m, obj)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error
 		if ann == nil {
 			ann = map[string]string{}
 		}
-		ann[lastApplied] = string(modified) + "\n"
+		ann[lastApplied] = modified
 		obj.SetAnnotations(ann)
 		_, warnings, err := cl.Create(cmd.Context(), res, obj)
 		a.printWarnings(warnings)
@@ -103,14 +103,7 @@ func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error
 	}
 	// kubectl's three-way strategic merge: what the last apply set and the
 	// new manifest dropped is removed; fields others set are left alone.
-	withAnn := obj.DeepCopyObject().(api.Object)
-	ann := withAnn.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	ann[lastApplied] = string(modified) + "\n"
-	withAnn.SetAnnotations(ann)
-	modifiedWithAnn, err := json.Marshal(withAnn)
+	modifiedWithAnn, err := withLastApplied([]byte(modified), modified)
 	if err != nil {
 		return err
 	}
@@ -133,4 +126,40 @@ func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error
 	}
 	fmt.Fprintf(a.stdout, "%s configured\n", typeName(res, obj.GetName()))
 	return nil
+}
+
+// appliedConfig is the last-applied annotation for a manifest object: what
+// the user wrote when it could be recovered, else the typed object.
+func appliedConfig(m manifest, obj api.Object) (string, error) {
+	if m.written != nil {
+		return lastAppliedConfig(m.written, obj.GetNamespace())
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}
+
+// withLastApplied is the configuration apply sends (kubectl's modified
+// configuration with annotate): config with the annotation set to applied.
+func withLastApplied(config []byte, applied string) ([]byte, error) {
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(config))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return nil, err
+	}
+	meta, _ := obj["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		obj["metadata"] = meta
+	}
+	ann, _ := meta["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		meta["annotations"] = ann
+	}
+	ann[lastApplied] = applied
+	return json.Marshal(obj)
 }

@@ -1,6 +1,6 @@
 // Package cli is podlab's kubectl-shaped command line: the lab's own verbs
 // (up, down, status, reset) and kubectl's (apply, get, describe, logs, exec,
-// delete, label, annotate, edit, create), with kubectl's flags, output and
+// delete, label, annotate, edit, create, run, explain), with kubectl's flags, output and
 // messages, so `alias kubectl=podlab` makes Pod tutorials work. It talks to
 // the control plane only through runtime/client.
 package cli
@@ -129,7 +129,7 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		c.GroupID = "lab"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.applyCommand(), a.createCommand(), a.getCommand(), a.deleteCommand(), a.labelCommand("label"), a.labelCommand("annotate"), a.editCommand()} {
+	for _, c := range []*cobra.Command{a.applyCommand(), a.createCommand(), a.runCommand(), a.explainCommand(), a.getCommand(), a.deleteCommand(), a.labelCommand("label"), a.labelCommand("annotate"), a.editCommand()} {
 		c.GroupID = "basic"
 		root.AddCommand(c)
 	}

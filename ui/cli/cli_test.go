@@ -280,12 +280,12 @@ func TestPackValidateNewAddAndList(t *testing.T) {
 	if out, _, code := h.run("", "pack", "new", dir); code != 0 || !strings.Contains(out, "created a pack") {
 		t.Fatalf("pack new: %d %q", code, out)
 	}
-	if out, _, code := h.run("", "pack", "validate", dir); code != 0 || out != "pack my-pack 0.1.0 is valid: 1 chapters\n" {
+	if out, _, code := h.run("", "pack", "validate", dir); code != 0 || out != "pack my-pack 0.1.0 is valid: 1 chapter\n" {
 		t.Fatalf("pack validate: %d %q", code, out)
 	}
 	os.WriteFile(filepath.Join(dir, "01-hello", "exercise.yaml"), []byte("title: x\nobjectivez: []\n"), 0o644)
 	_, errOut, code := h.run("", "pack", "validate", dir)
-	if code != 1 || !strings.Contains(errOut, "01-hello/exercise.yaml:2: field objectivez is not a known key") {
+	if code != 1 || !strings.Contains(errOut, `01-hello/exercise.yaml:2: unknown key "objectivez" in exercise.yaml (known keys: title, objectives`) {
 		t.Fatalf("broken pack: %d %q", code, errOut)
 	}
 	if out, _, code := h.run("", "pack", "add", "../../docs/example-pack"); code != 0 || !strings.Contains(out, "added pack example-sidecars") {

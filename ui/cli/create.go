@@ -31,9 +31,9 @@ func (a *app) createCommand() *cobra.Command {
 	return c
 }
 
-func (a *app) createOne(cmd *cobra.Command, cl clientIface, m api.Manifest) error {
+func (a *app) createOne(cmd *cobra.Command, cl clientIface, m manifest) error {
 	res, _ := api.ForObject(m.Object)
-	ns, err := a.objectNamespace(m, res)
+	ns, err := a.objectNamespace(m.Manifest, res)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (a *app) deleteCommand() *cobra.Command {
 				}
 				for _, m := range ms {
 					res, _ := api.ForObject(m.Object)
-					ns, err := a.objectNamespace(m, res)
+					ns, err := a.objectNamespace(m.Manifest, res)
 					if err != nil {
 						return err
 					}

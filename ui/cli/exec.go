@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -8,9 +9,30 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podlab/podlab/runtime/api"
 
 	"github.com/podlab/podlab/runtime/client"
 )
+
+// sessionContainer gets the pod of an exec or attach session, refuses a
+// completed one (completed formats its phase) as kubectl does before asking
+// the server, and picks the default container when -c is omitted.
+func (a *app) sessionContainer(ctx context.Context, cl clientIface, pod, container, completed string) (string, error) {
+	o, err := cl.Get(ctx, api.Pods, a.ns(), pod)
+	if err != nil {
+		return "", err
+	}
+	p := o.(*corev1.Pod)
+	if completedPhase(p) {
+		return "", fmt.Errorf(completed, p.Status.Phase)
+	}
+	if container != "" {
+		return container, nil
+	}
+	return defaultContainer(p, a.stderr, false)
+}
 
 // streams prepares an exec or attach session's streams: with -t and a
 // terminal on stdin, the terminal goes raw (restored by the returned
@@ -89,7 +111,11 @@ func (a *app) execCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts, restore := a.streams(container, stdin, tty)
+			c, err := a.sessionContainer(cmd.Context(), cl, name, container, "cannot exec into a container in a completed pod; current phase is %s")
+			if err != nil {
+				return err
+			}
+			opts, restore := a.streams(c, stdin, tty)
 			opts.Command = command
 			code, err := cl.Exec(cmd.Context(), a.ns(), name, opts)
 			restore()
@@ -103,7 +129,7 @@ func (a *app) execCommand() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&container, "container", "c", "", "Container name. If omitted, the pod's only container is chosen")
+	c.Flags().StringVarP(&container, "container", "c", "", "Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")
 	c.Flags().BoolVarP(&stdin, "stdin", "i", false, "Pass stdin to the container")
 	c.Flags().BoolVarP(&tty, "tty", "t", false, "Stdin is a TTY")
 	return c
@@ -127,26 +153,26 @@ func (a *app) attachCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			c, err := a.sessionContainer(cmd.Context(), cl, name, container, "cannot attach a container in a completed pod; current phase is %s")
+			if err != nil {
+				return err
+			}
 			if tty {
 				fmt.Fprintln(a.stderr, "If you don't see a command prompt, try pressing enter.")
 			}
-			opts, restore := a.streams(container, stdin, tty)
+			opts, restore := a.streams(c, stdin, tty)
 			err = cl.Attach(cmd.Context(), a.ns(), name, opts)
 			restore()
 			if err != nil {
 				return err
 			}
 			if stdin && tty {
-				cflag := ""
-				if container != "" {
-					cflag = " -c " + container
-				}
-				fmt.Fprintf(a.stderr, "Session ended, resume using 'podlab attach %s%s -i -t' command when the pod is running\n", name, cflag)
+				fmt.Fprintf(a.stderr, "Session ended, resume using 'podlab attach %s -c %s -i -t' command when the pod is running\n", name, c)
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&container, "container", "c", "", "Container name. If omitted, the pod's only container is chosen")
+	c.Flags().StringVarP(&container, "container", "c", "", "Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen")
 	c.Flags().BoolVarP(&stdin, "stdin", "i", false, "Pass stdin to the container")
 	c.Flags().BoolVarP(&tty, "tty", "t", false, "Stdin is a TTY")
 	return c

@@ -27,7 +27,7 @@ func loadPack(src string) (*lessons.Pack, error) {
 	if err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("pack %q: not a directory or archive (give a pack directory, a .tar.gz or .zip of one, or \"builtin\")", src)
 	}
-	return lessons.Load(os.DirFS(src), src)
+	return lessons.LoadDir(src)
 }
 
 // chapterOf finds a chapter by directory name, number ("3") or prefix.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -73,6 +72,8 @@ type getFlags struct {
 	allNamespaces, watch, watchOnly bool
 	showLabels, noHeaders           bool
 	labelColumns                    []string
+	// template prints -o jsonpath and custom-columns (nil for the other formats).
+	template printers.Generic
 }
 
 func (f *getFlags) listOptions() (store.ListOptions, error) {
@@ -110,10 +111,8 @@ func (a *app) getCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch f.output {
-			case "", "wide", "yaml", "json", "name":
-			default:
-				return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", f.output)
+			if err := f.parseOutput(); err != nil {
+				return err
 			}
 			opts, err := f.listOptions()
 			if err != nil {
@@ -134,7 +133,7 @@ func (a *app) getCommand() *cobra.Command {
 				if i > 0 && f.output == "" {
 					fmt.Fprintln(a.stdout)
 				}
-				if err := a.getTarget(cmd.Context(), cl, t, f, opts, len(targets) > 1); err != nil {
+				for _, err := range a.getTarget(cmd.Context(), cl, t, f, opts) {
 					fmt.Fprintln(a.stderr, formatError(err))
 					failed = true
 				}
@@ -145,7 +144,7 @@ func (a *app) getCommand() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&f.output, "output", "o", "", "Output format. One of: (json, yaml, name, wide)")
+	c.Flags().StringVarP(&f.output, "output", "o", "", "Output format. One of: (json, yaml, name, wide, jsonpath, jsonpath-file, jsonpath-as-json, custom-columns, custom-columns-file)")
 	c.Flags().StringVarP(&f.selector, "selector", "l", "", "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'")
 	c.Flags().StringVar(&f.fieldSelector, "field-selector", "", "Selector (field query) to filter on, supports '=', '==', and '!='")
 	c.Flags().BoolVarP(&f.allNamespaces, "all-namespaces", "A", false, "If present, list the requested object(s) across all namespaces")
@@ -162,43 +161,57 @@ func (a *app) tableOptions(f getFlags, withNS bool) printers.TableOptions {
 		ShowLabels: f.showLabels, LabelColumns: f.labelColumns, Now: time.Now()}
 }
 
-func (a *app) getTarget(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions, prefixKind bool) error {
+// getTarget prints one resource type's objects. Like kubectl, named
+// objects that exist are printed even when others are missing; each missing
+// one is an error returned for the caller to report after the output.
+func (a *app) getTarget(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions) []error {
 	ns := a.ns()
 	if f.allNamespaces || !t.res.Namespaced {
 		ns = ""
 	}
 	var objs []api.Object
+	var errs []error
 	single := len(t.names) == 1
 	if len(t.names) > 0 {
 		for _, name := range t.names {
 			o, err := cl.Get(ctx, t.res, a.ns(), name)
 			if err != nil {
-				return err
+				errs = append(errs, err)
+				continue
 			}
 			objs = append(objs, o)
+		}
+		if single && len(errs) > 0 {
+			return errs
 		}
 	} else {
 		list, _, err := cl.List(ctx, t.res, ns, opts)
 		if err != nil {
-			return err
+			return []error{err}
 		}
 		objs = list
 		if t.res.Name == api.Events.Name {
 			sortEvents(objs)
 		}
-		if len(objs) == 0 {
-			if f.output == "json" || f.output == "yaml" {
-				return printers.PrintObjects(a.stdout, f.output, t.res, nil, true)
-			}
+		// kubectl's generic printers print an empty List; only tables say so on stderr.
+		if len(objs) == 0 && !f.generic() {
 			fmt.Fprintln(a.stderr, printers.NoResources(ns, f.allNamespaces || !t.res.Namespaced))
 			return nil
 		}
 	}
-	switch f.output {
-	case "yaml", "json", "name":
-		return printers.PrintObjects(a.stdout, f.output, t.res, objs, !single)
+	var err error
+	switch {
+	case f.template != nil:
+		err = f.template.PrintObjects(a.stdout, objs, !single)
+	case f.generic():
+		err = printers.PrintObjects(a.stdout, f.output, t.res, objs, !single)
+	case len(objs) > 0:
+		err = printers.PrintTable(a.stdout, t.res, objs, a.tableOptions(f, f.allNamespaces && t.res.Namespaced))
 	}
-	return printers.PrintTable(a.stdout, t.res, objs, a.tableOptions(f, f.allNamespaces && t.res.Namespaced))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 func sortEvents(objs []api.Object) {
@@ -210,65 +223,6 @@ func sortEvents(objs []api.Object) {
 		return e.EventTime.Time
 	}
 	sort.SliceStable(objs, func(i, j int) bool { return last(objs[i]).Before(last(objs[j])) })
-}
-
-// watch prints the current table, then a row per change, as kubectl get -w.
-func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions) error {
-	ns := a.ns()
-	if f.allNamespaces || !t.res.Namespaced {
-		ns = ""
-	}
-	if len(t.names) == 1 {
-		opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", t.names[0])
-	}
-	list, rv, err := cl.List(ctx, t.res, ns, opts)
-	if err != nil {
-		return err
-	}
-	if len(t.names) == 1 && len(list) == 0 {
-		return apierrors.NewNotFound(t.res.GroupResource(), t.names[0])
-	}
-	topts := a.tableOptions(f, f.allNamespaces && t.res.Namespaced)
-	tw := newTabWriter(a.stdout)
-	printRow := func(o api.Object) {
-		switch f.output {
-		case "yaml", "json", "name":
-			printers.PrintObjects(a.stdout, f.output, t.res, []api.Object{o}, false)
-			return
-		}
-		topts.Now = time.Now()
-		fmt.Fprintln(tw, strings.Join(printers.Row(t.res, o, topts), "\t"))
-		tw.Flush()
-	}
-	if f.output == "" || f.output == "wide" {
-		if !f.noHeaders {
-			fmt.Fprintln(tw, strings.Join(printers.Headers(t.res, topts), "\t"))
-		}
-	}
-	if !f.watchOnly {
-		if t.res.Name == api.Events.Name {
-			sortEvents(list)
-		}
-		for _, o := range list {
-			printRow(o)
-		}
-	}
-	tw.Flush()
-	ch, err := cl.Watch(ctx, t.res, ns, opts, rv)
-	if err != nil {
-		return err
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-ch:
-			if !ok {
-				return nil
-			}
-			printRow(ev.Object)
-		}
-	}
 }
 
 // selectNames returns the names a command acts on: those given, else the

@@ -49,15 +49,19 @@ func (a *app) logsCommand() *cobra.Command {
 				return err
 			}
 			containers := []string{opts.Container}
-			if allContainers {
+			if allContainers || opts.Container == "" {
 				o, err := cl.Get(cmd.Context(), api.Pods, a.ns(), name)
 				if err != nil {
 					return err
 				}
-				containers = nil
 				pod := o.(*corev1.Pod)
-				for _, c := range append(append([]corev1.Container(nil), pod.Spec.InitContainers...), pod.Spec.Containers...) {
-					containers = append(containers, c.Name)
+				if allContainers {
+					containers = nil
+					for _, c := range append(append([]corev1.Container(nil), pod.Spec.InitContainers...), pod.Spec.Containers...) {
+						containers = append(containers, c.Name)
+					}
+				} else if containers[0], err = defaultContainer(pod, a.stderr, true); err != nil {
+					return err
 				}
 			}
 			for _, c := range containers {

@@ -21,7 +21,7 @@ func newTabWriter(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w,
 // readManifests decodes and validates every file named by -f (files,
 // directories, "-") before anything is sent: all errors are returned
 // together, so a bad file applies nothing.
-func (a *app) readManifests(paths []string, recursive bool) ([]api.Manifest, error) {
+func (a *app) readManifests(paths []string, recursive bool) ([]manifest, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("must specify one of -f and -k")
 	}
@@ -61,7 +61,7 @@ func (a *app) readManifests(paths []string, recursive bool) ([]api.Manifest, err
 		sort.Strings(found)
 		files = append(files, found...)
 	}
-	var out []api.Manifest
+	var out []manifest
 	var errs []error
 	for _, f := range files {
 		var data []byte
@@ -82,12 +82,13 @@ func (a *app) readManifests(paths []string, recursive bool) ([]api.Manifest, err
 			errs = append(errs, err)
 			continue
 		}
+		written := writtenObjects(data)
 		for _, m := range ms {
 			if err := api.ValidateManifest(m); err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			out = append(out, m)
+			out = append(out, manifest{Manifest: m, written: writtenFor(written[m.Line], m.Object)})
 		}
 	}
 	if len(errs) > 0 {

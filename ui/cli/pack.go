@@ -33,7 +33,7 @@ func (a *app) packCommand() *cobra.Command {
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "pack %s %s is valid: %d chapters\n", p.Meta.ID, p.Meta.Version, len(p.Chapters))
+			fmt.Fprintf(a.stdout, "pack %s %s is valid: %s\n", p.Meta.ID, p.Meta.Version, chapters(len(p.Chapters)))
 			return nil
 		},
 	})
@@ -73,7 +73,7 @@ func (a *app) packCommand() *cobra.Command {
 			if err := lessons.SetAddedPacks(home.Dir, append(srcs, src)); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added pack %s (%s, %d chapters)\n", p.Meta.ID, p.Meta.Title, len(p.Chapters))
+			fmt.Fprintf(a.stdout, "added pack %s (%s, %s)\n", p.Meta.ID, p.Meta.Title, chapters(len(p.Chapters)))
 			return nil
 		},
 	})
@@ -223,4 +223,12 @@ func firstLine(err error) string {
 		}
 	}
 	return s
+}
+
+// chapters is "1 chapter", "11 chapters".
+func chapters(n int) string {
+	if n == 1 {
+		return "1 chapter"
+	}
+	return fmt.Sprintf("%d chapters", n)
 }

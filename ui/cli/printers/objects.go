@@ -23,7 +23,7 @@ func PrintObjects(w io.Writer, format string, res api.Resource, objs []api.Objec
 		return nil
 	}
 	if format != "json" && format != "yaml" {
-		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", format)
+		return UnknownFormatError(format)
 	}
 	items := make([]any, 0, len(objs))
 	for _, o := range objs {
