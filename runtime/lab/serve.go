@@ -24,6 +24,7 @@ import (
 	"github.com/podlab/podlab/runtime/kubelet"
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/scheduler"
+	"github.com/podlab/podlab/runtime/tainteviction"
 	"github.com/podlab/podlab/runtime/store"
 )
 
@@ -118,9 +119,11 @@ func Serve(ctx context.Context, opts Options) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- kl.Run(runCtx) }()
 	go func() { errc <- sched.Run(runCtx) }()
+	evictions := tainteviction.New(st, events.New(st, tainteviction.Name, ""))
+	go func() { errc <- evictions.Run(runCtx) }()
 	go pruneEvents(runCtx, st)
 
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -137,6 +137,11 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		c.GroupID = "debug"
 		root.AddCommand(c)
 	}
+	root.AddGroup(&cobra.Group{ID: "cluster", Title: "Cluster management commands (as kubectl):"})
+	for _, c := range []*cobra.Command{a.taintCommand(), a.cordonCommand(true), a.cordonCommand(false)} {
+		c.GroupID = "cluster"
+		root.AddCommand(c)
+	}
 	root.AddGroup(&cobra.Group{ID: "learn", Title: "Lessons:"})
 	for _, c := range []*cobra.Command{a.exerciseCommand(), a.packCommand()} {
 		c.GroupID = "learn"
