@@ -27,9 +27,12 @@ type Steps struct {
 	Commands  [][]string `yaml:"commands,omitempty"`
 }
 
-// Cleanup names objects the exercise's reset removes.
+// Cleanup names objects the exercise's reset removes, and commands it runs
+// to undo changes that are not objects of their own (a node's taint or
+// label); a command that fails (nothing left to undo) is not an error.
 type Cleanup struct {
-	Delete []ObjectRef `yaml:"delete,omitempty"`
+	Delete   []ObjectRef `yaml:"delete,omitempty"`
+	Commands [][]string  `yaml:"commands,omitempty"`
 }
 
 // AllowedVerbs are the podlab commands a pack may run: they only act on the
@@ -37,4 +40,5 @@ type Cleanup struct {
 var AllowedVerbs = map[string]bool{
 	"apply": true, "create": true, "delete": true, "label": true, "annotate": true,
 	"exec": true, "get": true, "describe": true, "logs": true,
+	"taint": true, "cordon": true, "uncordon": true,
 }

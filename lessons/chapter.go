@@ -254,7 +254,7 @@ func (l *loader) createdNames(idx manifestIndex, file string, ex exercises.Exerc
 	for _, s := range []struct {
 		key   string
 		steps exercises.Steps
-	}{{"setup", ex.Setup}, {"solution", ex.Solution}} {
+	}{{"setup", ex.Setup}, {"solution", ex.Solution}, {"cleanup", exercises.Steps{Commands: ex.Cleanup.Commands}}} {
 		line := keyLine(root, s.key)
 		for _, mf := range s.steps.Manifests {
 			if !idx.files[mf] {

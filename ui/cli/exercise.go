@@ -129,6 +129,13 @@ func (a *app) cleanup(ctx context.Context, cl client.Interface, c *lessons.Chapt
 			waitGone(ctx, cl, res, ns, ref.Name, string(obj.GetUID()))
 		}
 	}
+	for _, cmd := range c.Exercise.Cleanup.Commands {
+		// Once, without retries: a command with nothing left to undo fails, and that is fine.
+		var out strings.Builder
+		sub := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, home: a.home, namespace: a.namespace,
+			connect: func(context.Context) (client.Interface, error) { return cl, nil }}
+		sub.run(ctx, cmd)
+	}
 }
 
 func (a *app) exerciseCommand() *cobra.Command {

@@ -482,6 +482,9 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			cmds = append(cmds, m.runCommand(args))
 		}
+		for _, c := range ch.Exercise.Cleanup.Commands {
+			cmds = append(cmds, m.runCommand(c))
+		}
 		m.hintsShown, m.solutionAsks = 0, 0
 		return m, tea.Batch(cmds...)
 	case s == "n":
