@@ -102,7 +102,7 @@ func TestBrokenPacks(t *testing.T) {
 		{"command reading the learner's files", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [create, configmap, x, --from-file=/etc/passwd]\n"},
 			[]string{`pk/c1/exercise.yaml:8: command "create configmap x --from-file=/etc/passwd": --from-file reads files from the learner's machine; list manifests under manifests: instead`}},
 		{"command that is not allowed", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [reset, --yes]\n"},
-			[]string{`pk/c1/exercise.yaml:8: command "reset --yes": "reset" is not allowed in a pack (allowed: annotate, apply, cordon, create, delete, describe, exec, get, label, logs, taint, uncordon)`}},
+			[]string{`pk/c1/exercise.yaml:8: command "reset --yes": "reset" is not allowed in a pack (allowed: annotate, apply, cordon, create, delete, describe, exec, get, label, logs, taint, uncordon, wait)`}},
 		{"objective without hints", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "hints: [h]\n", "", 1)},
 			[]string{"pk/c1/exercise.yaml:1: hints: give the learner at least one hint"}},
 	}

@@ -129,7 +129,7 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		c.GroupID = "lab"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.applyCommand(), a.createCommand(), a.runCommand(), a.explainCommand(), a.getCommand(), a.deleteCommand(), a.labelCommand("label"), a.labelCommand("annotate"), a.editCommand()} {
+	for _, c := range []*cobra.Command{a.applyCommand(), a.createCommand(), a.runCommand(), a.explainCommand(), a.getCommand(), a.deleteCommand(), a.labelCommand("label"), a.labelCommand("annotate"), a.editCommand(), a.waitCommand()} {
 		c.GroupID = "basic"
 		root.AddCommand(c)
 	}
