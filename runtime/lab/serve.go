@@ -24,8 +24,8 @@ import (
 	"github.com/podlab/podlab/runtime/kubelet"
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/scheduler"
-	"github.com/podlab/podlab/runtime/tainteviction"
 	"github.com/podlab/podlab/runtime/store"
+	"github.com/podlab/podlab/runtime/tainteviction"
 )
 
 // eventTTL is how long events are kept (the API server's --event-ttl default).

@@ -26,14 +26,7 @@ func (a *app) labelCommand(verb string) *cobra.Command {
 		Example:           fmt.Sprintf("  podlab %s pod web tier=frontend\n  podlab %s pod web tier-", verb, verb),
 		ValidArgsFunction: a.completeResources,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var objArgs, changes []string
-			for _, arg := range args {
-				if strings.Contains(arg, "=") || strings.HasSuffix(arg, "-") {
-					changes = append(changes, arg)
-				} else {
-					objArgs = append(objArgs, arg)
-				}
-			}
+			objArgs, changes := splitChanges(args, "=")
 			if len(changes) == 0 {
 				return fmt.Errorf("at least one %s update is required", strings.TrimSuffix(field, "s"))
 			}
@@ -126,4 +119,18 @@ func (a *app) relabel(cmd *cobra.Command, cl clientIface, res api.Resource, ns, 
 	}
 	fmt.Fprintf(a.stdout, "%s %s\n", typeName(res, name), verb)
 	return nil
+}
+
+// splitChanges separates a command's object arguments (pods web, node/n1)
+// from its changes: arguments holding one of marks (key=value, key:Effect)
+// or ending in "-" (a removal).
+func splitChanges(args []string, marks string) (objArgs, changes []string) {
+	for _, arg := range args {
+		if strings.ContainsAny(arg, marks) || strings.HasSuffix(arg, "-") {
+			changes = append(changes, arg)
+		} else {
+			objArgs = append(objArgs, arg)
+		}
+	}
+	return objArgs, changes
 }

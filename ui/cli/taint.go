@@ -26,14 +26,7 @@ func (a *app) taintCommand() *cobra.Command {
 			"  podlab taint nodes node-1 dedicated:NoSchedule-\n" +
 			"  podlab taint nodes node-1 maintenance=true:NoExecute",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var objArgs, specs []string
-			for _, arg := range args {
-				if strings.ContainsAny(arg, "=:") || strings.HasSuffix(arg, "-") {
-					specs = append(specs, arg)
-				} else {
-					objArgs = append(objArgs, arg)
-				}
-			}
+			objArgs, specs := splitChanges(args, "=:")
 			if len(specs) == 0 {
 				return fmt.Errorf("at least one taint update is required")
 			}

@@ -40,22 +40,11 @@ func sleepMain(argv []string) int {
 			total = math.MaxInt64
 			break
 		}
-		mult := time.Second
-		switch {
-		case strings.HasSuffix(a, "s"):
-			a = strings.TrimSuffix(a, "s")
-		case strings.HasSuffix(a, "m"):
-			a, mult = strings.TrimSuffix(a, "m"), time.Minute
-		case strings.HasSuffix(a, "h"):
-			a, mult = strings.TrimSuffix(a, "h"), time.Hour
-		case strings.HasSuffix(a, "d"):
-			a, mult = strings.TrimSuffix(a, "d"), 24*time.Hour
-		}
-		f, err := strconv.ParseFloat(a, 64)
-		if err != nil || f < 0 {
+		d, err := parseSleep(a)
+		if err != nil {
 			return fail(argv[0], "invalid number '%s'", a)
 		}
-		total += time.Duration(f * float64(mult))
+		total += d
 	}
 	time.Sleep(total)
 	return 0
