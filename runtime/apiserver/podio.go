@@ -35,6 +35,8 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, req re
 		s.logs(w, r, req)
 	case req.res.Name == api.Pods.Name && (req.subresource == "exec" || req.subresource == "attach"):
 		s.exec(w, r, req)
+	case req.res.Name == api.Pods.Name && req.subresource == "portforward":
+		s.portForward(w, r, req)
 	default:
 		writeStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	}

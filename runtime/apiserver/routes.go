@@ -110,7 +110,7 @@ func resourceList() *metav1.APIResourceList {
 			Name: r.Name, SingularName: r.Singular, Namespaced: r.Namespaced, Kind: r.Kind, ShortNames: r.Short, Verbs: verbs,
 		})
 		if r.Name == api.Pods.Name {
-			for _, sub := range []string{"pods/status", "pods/log", "pods/exec"} {
+			for _, sub := range []string{"pods/status", "pods/log", "pods/exec", "pods/attach", "pods/portforward"} {
 				list.APIResources = append(list.APIResources, metav1.APIResource{Name: sub, Namespaced: true, Kind: "Pod"})
 			}
 		}

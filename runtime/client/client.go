@@ -39,6 +39,8 @@ type Interface interface {
 	Exec(ctx context.Context, namespace, pod string, opts ExecOptions) (int, error)
 	// Attach connects to a pod container's main process (POST .../pods/{name}/attach).
 	Attach(ctx context.Context, namespace, pod string, opts ExecOptions) error
+	// PortForward relays one connection to a pod's port (POST .../pods/{name}/portforward).
+	PortForward(ctx context.Context, namespace, pod string, port int, conn io.ReadWriter) error
 
 	// Status describes the running control plane.
 	Status(ctx context.Context) (ServerStatus, error)

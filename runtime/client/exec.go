@@ -41,33 +41,13 @@ func (c *Client) stream(ctx context.Context, sub, namespace, pod string, opts Ex
 	q.Set("stderr", fmt.Sprint(!opts.TTY))
 	q.Set("tty", fmt.Sprint(opts.TTY))
 
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", c.socket)
+	conn, br, err := c.upgrade(ctx, resourcePath(api.Pods, namespace, pod)+"/"+sub+"?"+q.Encode())
 	if err != nil {
-		return -1, &UnavailableError{Socket: c.socket, Err: err}
+		return -1, err
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-
-	req, err := http.NewRequest(http.MethodPost, "http://podlab"+resourcePath(api.Pods, namespace, pod)+"/"+sub+"?"+q.Encode(), nil)
-	if err != nil {
-		return -1, err
-	}
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", execstream.Upgrade)
-	if err := req.Write(conn); err != nil {
-		return -1, err
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		return -1, err
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		defer resp.Body.Close()
-		return -1, decodeError(resp)
-	}
 
 	fw := execstream.NewWriter(conn)
 	if opts.Stdin != nil {
@@ -120,6 +100,41 @@ func (c *Client) stream(ctx context.Context, sub, namespace, pod string, opts Ex
 			return exit.Code, nil
 		}
 	}
+}
+
+// upgrade opens a connection to the API server and upgrades it to an exec
+// stream for path; the caller closes the connection.
+func (c *Client) upgrade(ctx context.Context, path string) (net.Conn, *bufio.Reader, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.socket)
+	if err != nil {
+		return nil, nil, &UnavailableError{Socket: c.socket, Err: err}
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	req, err := http.NewRequest(http.MethodPost, "http://podlab"+path, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", execstream.Upgrade)
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		conn.Close()
+		return nil, nil, decodeError(resp)
+	}
+	return conn, br, nil
 }
 
 // ExecError is a failure to run the command at all (not its exit status).

@@ -133,7 +133,7 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 		c.GroupID = "basic"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.describeCommand(), a.logsCommand(), a.execCommand(), a.attachCommand()} {
+	for _, c := range []*cobra.Command{a.describeCommand(), a.logsCommand(), a.execCommand(), a.attachCommand(), a.portForwardCommand()} {
 		c.GroupID = "debug"
 		root.AddCommand(c)
 	}

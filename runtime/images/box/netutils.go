@@ -174,8 +174,7 @@ func ncMain(argv []string) int {
 			return fail(argv[0], "%v", err)
 		}
 		defer conn.Close()
-		go io.Copy(conn, os.Stdin)
-		io.Copy(os.Stdout, conn)
+		pipe(conn)
 		return 0
 	}
 	if len(rest) < 2 {
@@ -189,12 +188,20 @@ func ncMain(argv []string) int {
 	if zero {
 		return 0
 	}
-	done := make(chan struct{})
-	go func() { io.Copy(os.Stdout, conn); close(done) }()
-	io.Copy(conn, os.Stdin)
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.CloseWrite()
-	}
-	<-done
+	pipe(conn)
 	return 0
+}
+
+// pipe relays stdin to conn and conn to stdout, as busybox nc does: the end
+// of stdin half-closes the connection (the peer still answers), and the peer
+// closing its side ends nc even while stdin stays open (a port-forward's
+// client may keep it open).
+func pipe(conn net.Conn) {
+	go func() {
+		io.Copy(conn, os.Stdin)
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.CloseWrite()
+		}
+	}()
+	io.Copy(os.Stdout, conn)
 }

@@ -1,0 +1,81 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/apiserver/execstream"
+	"github.com/podlab/podlab/runtime/client"
+)
+
+// PortForwarder is the part of PodIO that relays a connection to a pod's
+// port; the kubelet implements it. It is optional so that PodIO stand-ins
+// without port forwarding keep working.
+type PortForwarder interface {
+	// PortForward relays stdin to the pod's port and its answer to stdout
+	// until the pod's side closes or ctx ends.
+	PortForward(ctx context.Context, pod *corev1.Pod, port int32, stdin io.Reader, stdout io.Writer) error
+}
+
+// portForward serves POST .../pods/{name}/portforward?port=N: one forwarded
+// connection over an exec stream (its stdin and stdout frames carry the
+// connection's bytes; the exit frame reports an error forwarding).
+func (s *Server) portForward(w http.ResponseWriter, r *http.Request, req request) {
+	pf, ok := s.cfg.PodIO.(PortForwarder)
+	if !ok {
+		writeStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
+		return
+	}
+	obj, err := s.cfg.Store.Get(api.Pods, req.namespace, req.name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	port, err := strconv.ParseUint(r.URL.Query().Get("port"), 10, 16)
+	if err != nil || port == 0 {
+		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid port %q", r.URL.Query().Get("port"))))
+		return
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
+		writeError(w, apierrors.NewBadRequest("portforward needs an upgrade to "+execstream.Upgrade))
+		return
+	}
+	hj, ok := unwrapHijacker(w)
+	if !ok {
+		writeError(w, fmt.Errorf("connection cannot be upgraded"))
+		return
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
+	rw.Flush()
+
+	fw := execstream.NewWriter(conn)
+	stdinR, stdinW := io.Pipe()
+	// The hijacked connection's end (not the request's context) ends the relay.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		readClientFrames(rw.Reader, stdinW, true, make(chan client.TermSize, 1))
+		cancel()
+	}()
+	exit := map[string]any{"code": 0}
+	if err := pf.PortForward(ctx, obj.(*corev1.Pod), int32(port), stdinR, fw.Channel(execstream.Stdout)); err != nil {
+		exit = map[string]any{"error": err.Error()}
+	}
+	b, _ := json.Marshal(exit)
+	fw.WriteFrame(execstream.Exit, b)
+	stdinR.Close()
+}
