@@ -117,4 +117,11 @@ spec:
 		t.Fatal("the pod tolerating the taint for good was evicted")
 	}
 	mustContain(t, "events", l.mustRun("get", "events"), "TaintManagerEviction", "Marking for deletion Pod default/plain", "Marking for deletion Pod default/brief")
+	// One eviction event per pod, as upstream: not one per watch event.
+	counts := l.mustRun("get", "events", "-o", `jsonpath={range .items[?(@.reason=="TaintManagerEviction")]}{.involvedObject.name}={.count} {end}`)
+	for _, name := range []string{"plain", "brief"} {
+		if !strings.Contains(counts, name+"=1 ") {
+			t.Errorf("eviction events of %s: %q, want one", name, counts)
+		}
+	}
 }

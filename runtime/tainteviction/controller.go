@@ -39,11 +39,12 @@ type Controller struct {
 
 	mu      sync.Mutex
 	pending map[types.UID]*time.Timer // evictions waiting for tolerationSeconds
+	evicted map[types.UID]bool        // marked for deletion: never again
 }
 
 // New returns a controller acting on st.
 func New(st store.API, rec Recorder) *Controller {
-	return &Controller{store: st, rec: rec, pending: map[types.UID]*time.Timer{}}
+	return &Controller{store: st, rec: rec, pending: map[types.UID]*time.Timer{}, evicted: map[types.UID]bool{}}
 }
 
 // Run reconciles on every pod or node change until ctx ends.
@@ -130,11 +131,20 @@ func (c *Controller) reconcile() {
 		c.schedule(pod, after)
 	}
 	// Pods that went away (or were evicted) need no timer.
+	exists := map[types.UID]bool{}
+	for _, o := range podObjs {
+		exists[o.GetUID()] = true
+	}
 	c.mu.Lock()
 	for uid, t := range c.pending {
 		if !live[uid] {
 			t.Stop()
 			delete(c.pending, uid)
+		}
+	}
+	for uid := range c.evicted {
+		if !exists[uid] {
+			delete(c.evicted, uid)
 		}
 	}
 	c.mu.Unlock()
@@ -176,8 +186,8 @@ func Decide(taints []corev1.Taint, tolerations []corev1.Toleration) (evict bool,
 func (c *Controller) schedule(pod *corev1.Pod, after time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.pending[pod.UID]; ok {
-		return // already counting down since the taint came
+	if _, ok := c.pending[pod.UID]; ok || c.evicted[pod.UID] {
+		return // already counting down since the taint came, or evicted
 	}
 	ref := pod.DeepCopy()
 	c.pending[pod.UID] = time.AfterFunc(labclock.Scaled(after), func() { c.evict(ref) })
@@ -200,7 +210,12 @@ func (c *Controller) cancel(pod *corev1.Pod, announce bool) {
 func (c *Controller) evict(pod *corev1.Pod) {
 	c.mu.Lock()
 	delete(c.pending, pod.UID)
+	already := c.evicted[pod.UID]
+	c.evicted[pod.UID] = true
 	c.mu.Unlock()
+	if already {
+		return
+	}
 	cur, err := c.store.Get(api.Pods, pod.Namespace, pod.Name)
 	if err != nil || cur.GetUID() != pod.UID || cur.GetDeletionTimestamp() != nil {
 		return
