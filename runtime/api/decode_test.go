@@ -233,3 +233,28 @@ spec:
 		}
 	}
 }
+
+func TestValidateTolerationsAndAffinity(t *testing.T) {
+	data, err := os.ReadFile("testdata/invalid/bad-scheduling.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Decode("bad-scheduling.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := ValidateManifest(ms[0]).Error()
+	for _, want := range []string{
+		`bad-scheduling.yaml:6: spec.tolerations[0].operator: Unsupported value: "Equals": supported values: "Equal", "Exists"`,
+		`bad-scheduling.yaml:6: spec.tolerations[0].effect: Unsupported value: "NoSchedul"`,
+		`bad-scheduling.yaml:7: spec.tolerations[1].operator: Invalid value: "Equal": operator must be Exists when ` + "`key`" + ` is empty`,
+		`bad-scheduling.yaml:13: spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: Required value`,
+		`matchExpressions[1].values: Forbidden`,
+		`bad-scheduling.yaml:15: spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[2].operator: Invalid value: "Within": not a valid selector operator`,
+		`bad-scheduling.yaml:18: spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+}

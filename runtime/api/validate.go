@@ -117,16 +117,9 @@ func validatePodSpec(s *corev1.PodSpec, p *field.Path) field.ErrorList {
 	if s.ShareProcessNamespace != nil && *s.ShareProcessNamespace && s.HostPID {
 		errs = append(errs, field.Invalid(p.Child("shareProcessNamespace"), true, "ShareProcessNamespace and HostPID cannot both be enabled"))
 	}
-	for i, t := range s.Tolerations {
-		tp := p.Child("tolerations").Index(i)
-		if t.Operator == corev1.TolerationOpExists && t.Value != "" {
-			errs = append(errs, field.Invalid(tp.Child("operator"), t.Value, "value must be empty when `operator` is 'Exists'"))
-		}
-		if t.Key != "" {
-			for _, msg := range validation.IsQualifiedName(t.Key) {
-				errs = append(errs, field.Invalid(tp.Child("key"), t.Key, msg))
-			}
-		}
+	errs = append(errs, validateTolerations(s.Tolerations, p.Child("tolerations"))...)
+	if s.Affinity != nil {
+		errs = append(errs, validateAffinity(s.Affinity, p.Child("affinity"))...)
 	}
 	return errs
 }
