@@ -32,6 +32,10 @@ func (echoIO) Exec(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (in
 }
 
 func (echoIO) Attach(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (int, error) {
+	if pod.Name == "quick" {
+		// A container that ended between the status poll and the attach.
+		return 0, fmt.Errorf("container %s is not running", o.Container)
+	}
 	fmt.Fprintf(o.Stdout, "attached to %s/%s\n", pod.Name, o.Container)
 	return 0, nil
 }

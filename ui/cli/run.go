@@ -297,15 +297,20 @@ func (a *app) runAttached(cmd *cobra.Command, cl clientIface, pod *corev1.Pod, f
 			opts, restore := a.streams(pod.Name, f.stdin, f.tty)
 			err = cl.Attach(ctx, pod.Namespace, pod.Name, opts)
 			restore()
+			if err != nil && ctx.Err() == nil {
+				// The container may have ended between the poll and the
+				// attach (a quick command): kubectl falls back to its logs.
+				cur, gerr := cl.Get(ctx, api.Pods, pod.Namespace, pod.Name)
+				if strings.Contains(err.Error(), "is not running") || gerr == nil && !containerRunning(cur.(*corev1.Pod), pod.Name) {
+					fmt.Fprintf(a.stderr, "warning: couldn't attach to pod/%s, falling back to streaming logs: %v\n", pod.Name, err)
+					err = a.copyLogs(ctx, cl, pod)
+				}
+			}
 			if err == nil && f.stdin && f.tty && !f.rm && policy == corev1.RestartPolicyAlways {
 				fmt.Fprintf(a.stderr, "Session ended, resume using 'podlab attach %s -c %s -i -t' command when the pod is running\n", pod.Name, pod.Name)
 			}
 		} else {
-			var logs io.ReadCloser
-			if logs, err = cl.Logs(ctx, pod.Namespace, pod.Name, client.LogOptions{Container: pod.Name}); err == nil {
-				_, err = io.Copy(a.stdout, logs)
-				logs.Close()
-			}
+			err = a.copyLogs(ctx, cl, pod)
 		}
 	}
 	var ended *corev1.Pod
@@ -329,6 +334,27 @@ func (a *app) runAttached(cmd *cobra.Command, cl clientIface, pod *corev1.Pod, f
 		return err
 	}
 	return a.exitWithPod(ended)
+}
+
+// copyLogs prints the logs of the run's container.
+func (a *app) copyLogs(ctx context.Context, cl clientIface, pod *corev1.Pod) error {
+	logs, err := cl.Logs(ctx, pod.Namespace, pod.Name, client.LogOptions{Container: pod.Name})
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	_, err = io.Copy(a.stdout, logs)
+	return err
+}
+
+// containerRunning says whether the pod's container name is running now.
+func containerRunning(p *corev1.Pod, name string) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == name {
+			return cs.State.Running != nil
+		}
+	}
+	return false
 }
 
 // exitWithPod reports a failed Pod as kubectl run does: its container's

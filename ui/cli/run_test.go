@@ -174,3 +174,12 @@ func TestRunAttachedExitsWithThePodsCode(t *testing.T) {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
 }
+
+func TestRunFallsBackToLogsWhenTheContainerEndedFirst(t *testing.T) {
+	h := newHarness(t)
+	h.setPodStatus("quick", corev1.PodStatus{Phase: corev1.PodRunning})
+	out, errOut, code := h.run("", "run", "quick", "-i", "--rm", "--image=busybox", "--", "sh", "-c", "echo hi")
+	if code != 0 || out != "logs of quick/quick\npod \"quick\" deleted\n" || !strings.Contains(errOut, "warning: couldn't attach to pod/quick, falling back to streaming logs: container quick is not running") {
+		t.Fatalf("%d %q %q", code, out, errOut)
+	}
+}
