@@ -46,10 +46,13 @@ func (a *app) waitCommand() *cobra.Command {
 					return err
 				}
 				for _, name := range names {
-					for {
+					for first := true; ; first = false {
 						obj, err := cl.Get(cmd.Context(), t.res, a.ns(), name)
 						if apierrors.IsNotFound(err) && strings.HasPrefix(forSpec, "delete") {
-							fmt.Fprintf(a.stdout, "%s deleted\n", typeName(t.res, name))
+							// Gone before the wait began: nothing to report, as kubectl.
+							if !first {
+								fmt.Fprintf(a.stdout, "%s deleted\n", typeName(t.res, name))
+							}
 							break
 						}
 						if err != nil && !apierrors.IsNotFound(err) {
@@ -105,12 +108,16 @@ func waitCondition(spec string) (func(api.Object) bool, error) {
 		rest := strings.TrimPrefix(spec, "jsonpath=")
 		end := strings.LastIndex(rest, "}")
 		want, ok := "", false
+		tail := ""
 		if end >= 0 {
-			want, ok = strings.CutPrefix(strings.TrimPrefix(rest[end+1:], "'"), "=")
+			tail = strings.TrimPrefix(rest[end+1:], "'")
+			want, ok = strings.CutPrefix(tail, "=")
 		}
-		if !ok {
+		if end < 0 || (!ok && tail != "") {
 			return nil, fmt.Errorf("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3")
 		}
+		// Without a value (kubectl 1.31+), the field only has to be there.
+		exists := !ok
 		jp, err := printers.NewJSONPath(strings.TrimPrefix(rest[:end+1], "'"), false)
 		if err != nil {
 			return nil, err
@@ -118,7 +125,11 @@ func waitCondition(spec string) (func(api.Object) bool, error) {
 		want = strings.Trim(want, "'\"")
 		return func(obj api.Object) bool {
 			var buf bytes.Buffer
-			return jp.PrintObjects(&buf, []api.Object{obj}, false) == nil && strings.TrimSpace(buf.String()) == want
+			if jp.PrintObjects(&buf, []api.Object{obj}, false) != nil {
+				return false
+			}
+			got := strings.TrimSpace(buf.String())
+			return exists && got != "" || !exists && got == want
 		}, nil
 	}
 	return nil, fmt.Errorf("unrecognized condition: %q", spec)
