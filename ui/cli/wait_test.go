@@ -17,6 +17,8 @@ func TestWaitConditions(t *testing.T) {
 		"jsonpath={.status.phase}=Running":     true,
 		"jsonpath='{.status.phase}'=Succeeded": false,
 		"delete":                               false,
+		"jsonpath={.status.phase}":             true,
+		"jsonpath={.status.podIP}":             false,
 	} {
 		met, err := waitCondition(spec)
 		if err != nil {
