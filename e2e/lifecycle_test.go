@@ -186,3 +186,29 @@ spec:
 	}
 	l.waitLogs("trapper", "app", "got TERM")
 }
+
+// TestShellTrapsTERMDuringWait: a trapped SIGTERM ends the shell's `wait`
+// for a background job at once, so the pod stops before its grace period.
+func TestShellTrapsTERMDuringWait(t *testing.T) {
+	l := newLab(t)
+	l.apply("waiter.yaml", `
+apiVersion: v1
+kind: Pod
+metadata: {name: waiter}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 600
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; sleep 3600 & echo ready; wait"]
+`)
+	l.waitRunning("waiter")
+	l.waitLogs("waiter", "app", "ready")
+	l.mustRun("exec", "waiter", "--", "kill", "-TERM", "1")
+	p := l.waitPod("waiter", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	if cs := containerStatus(p, "app"); cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 143 {
+		t.Fatalf("container after SIGTERM: %+v", cs.State)
+	}
+	l.waitLogs("waiter", "app", "got TERM")
+}

@@ -61,51 +61,114 @@ func expandSet(s string) []rune {
 	return out
 }
 
+// trMain translates, deletes (-d) or squeezes (-s) characters; -c takes
+// the complement of SET1. Flags combine as in busybox: -cd, -ds, -cs.
 func trMain(argv []string) int {
 	args := argv[1:]
-	del := len(args) > 0 && args[0] == "-d"
-	if del {
+	var del, squeeze, complement bool
+	for len(args) > 0 && len(args[0]) > 1 && strings.HasPrefix(args[0], "-") && strings.Trim(args[0][1:], "cdsC") == "" {
+		del = del || strings.Contains(args[0], "d")
+		squeeze = squeeze || strings.Contains(args[0], "s")
+		complement = complement || strings.ContainsAny(args[0], "cC")
 		args = args[1:]
 	}
-	if len(args) < 1 || (!del && len(args) < 2) {
-		return fail(argv[0], "usage: tr [-d] SET1 [SET2]")
+	need := 2 // translating, and -ds, take two sets; -d or -s alone one
+	if del != squeeze {
+		need = 1
 	}
-	from := expandSet(args[0])
-	var to []rune
-	if !del {
-		to = expandSet(args[1])
+	if len(args) < need {
+		return fail(argv[0], "usage: tr [-cds] SET1 [SET2]")
 	}
-	m := map[rune]rune{}
-	for i, c := range from {
-		switch {
-		case del:
-			m[c] = -1
-		case i < len(to):
-			m[c] = to[i]
-		case len(to) > 0:
-			m[c] = to[len(to)-1]
+	in1 := map[rune]bool{}
+	set1 := expandSet(args[0])
+	for _, c := range set1 {
+		in1[c] = true
+	}
+	inSet1 := func(c rune) bool { return in1[c] != complement }
+	var set2 []rune
+	if len(args) > 1 {
+		set2 = expandSet(args[1])
+	}
+	// translate maps a character of SET1 to SET2 (its last character once
+	// SET2 runs out, and always for a complemented SET1).
+	translate := func(c rune) rune {
+		if del || len(set2) == 0 || !inSet1(c) {
+			return c
 		}
+		if !complement {
+			for i, s := range set1 {
+				if s == c && i < len(set2) {
+					return set2[i]
+				}
+			}
+		}
+		return set2[len(set2)-1]
+	}
+	// Squeezing applies to the last set given: SET2 when there is one.
+	inSqueeze := inSet1
+	if len(set2) > 0 {
+		in2 := map[rune]bool{}
+		for _, c := range set2 {
+			in2[c] = true
+		}
+		inSqueeze = func(c rune) bool { return in2[c] }
 	}
 	in := bufio.NewReader(os.Stdin)
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
+	last, wrote := rune(0), false
 	for {
 		c, _, err := in.ReadRune()
 		if err != nil {
 			return 0
 		}
-		if r, ok := m[c]; ok {
-			if r >= 0 {
-				out.WriteRune(r)
-			}
+		if del && inSet1(c) {
+			continue
+		}
+		c = translate(c)
+		if squeeze && wrote && c == last && inSqueeze(c) {
 			continue
 		}
 		out.WriteRune(c)
+		last, wrote = c, true
 	}
 }
 
+// cutList is cut's LIST: positions 1, 3, ranges 2-4, -3 and an open end 5-.
+type cutList struct {
+	want map[int]bool
+	from int // every position from here on; 0: none
+}
+
+func parseCutList(list string) cutList {
+	l := cutList{want: map[int]bool{}}
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, _ := strconv.Atoi(lo)
+		b, _ := strconv.Atoi(hi)
+		switch {
+		case !isRange:
+			l.want[a] = true
+		case hi == "":
+			if l.from == 0 || a < l.from {
+				l.from = max(a, 1)
+			}
+		default:
+			for n := max(a, 1); n <= b; n++ {
+				l.want[n] = true
+			}
+		}
+	}
+	return l
+}
+
+func (l cutList) has(pos int) bool { return l.want[pos] || (l.from > 0 && pos >= l.from) }
+
+// cutMain selects fields (-f, split on -d, a TAB by default) or characters
+// (-c, -b) of every line. A line without the delimiter is printed whole, as
+// cut does unless -s.
 func cutMain(argv []string) int {
-	delim, fields := "\t", ""
+	delim, list, chars, onlyDelimited := "\t", "", false, false
 	var files []string
 	args := argv[1:]
 	for i := 0; i < len(args); i++ {
@@ -115,40 +178,44 @@ func cutMain(argv []string) int {
 			delim, i = args[i+1], i+1
 		case strings.HasPrefix(a, "-d"):
 			delim = a[2:]
-		case (a == "-f" || a == "-c") && i+1 < len(args):
-			fields, i = args[i+1], i+1
-		case strings.HasPrefix(a, "-f"):
-			fields = a[2:]
+		case a == "-s":
+			onlyDelimited = true
+		case (a == "-f" || a == "-c" || a == "-b") && i+1 < len(args):
+			list, chars, i = args[i+1], a != "-f", i+1
+		case strings.HasPrefix(a, "-f"), strings.HasPrefix(a, "-c"), strings.HasPrefix(a, "-b"):
+			list, chars = a[2:], a[1] != 'f'
 		default:
 			files = append(files, a)
 		}
 	}
-	want := map[int]bool{}
-	from := 0
-	for _, part := range strings.Split(fields, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, _ := strconv.Atoi(lo)
-		b, _ := strconv.Atoi(hi)
-		switch {
-		case !isRange:
-			want[a] = true
-		case hi == "":
-			from = a
-		default:
-			for n := max(a, 1); n <= b; n++ {
-				want[n] = true
-			}
-		}
+	if list == "" {
+		return fail(argv[0], "usage: cut [-b|-c LIST | -f LIST [-d DELIM] [-s]] [FILE]...")
 	}
+	sel := parseCutList(list)
 	lines, err := readLines(files)
 	if err != nil {
 		return fail(argv[0], "%s", errText(err))
 	}
 	for _, l := range lines {
-		parts := strings.Split(l, delim)
+		if chars {
+			var b strings.Builder
+			for i, r := range []rune(l) {
+				if sel.has(i + 1) {
+					b.WriteRune(r)
+				}
+			}
+			fmt.Println(b.String())
+			continue
+		}
+		if !strings.Contains(l, delim) {
+			if !onlyDelimited {
+				fmt.Println(l)
+			}
+			continue
+		}
 		var out []string
-		for i, p := range parts {
-			if want[i+1] || (from > 0 && i+1 >= from) {
+		for i, p := range strings.Split(l, delim) {
+			if sel.has(i + 1) {
 				out = append(out, p)
 			}
 		}
@@ -303,14 +370,33 @@ func parseSleep(s string) (time.Duration, error) {
 	return time.Duration(f * float64(unit)), nil
 }
 
+// base64Main encodes (wrapping at 76 columns, -w N; -w 0 does not wrap) or
+// decodes (-d) a file or stdin.
 func base64Main(argv []string) int {
-	decode := false
+	decode, wrap := false, 76
 	var file string
-	for _, a := range argv[1:] {
-		if a == "-d" || a == "--decode" {
-			decode = true
-		} else {
-			file = a
+	args := argv[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		width, isWrap := "", true
+		switch {
+		case a == "-d" || a == "--decode":
+			decode, isWrap = true, false
+		case (a == "-w" || a == "--wrap") && i+1 < len(args):
+			width, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--wrap="):
+			width = strings.TrimPrefix(a, "--wrap=")
+		case strings.HasPrefix(a, "-w"):
+			width = a[2:]
+		default:
+			file, isWrap = a, false
+		}
+		if isWrap {
+			n, err := strconv.Atoi(width)
+			if err != nil || n < 0 {
+				return fail(argv[0], "invalid number '%s'", width)
+			}
+			wrap = n
 		}
 	}
 	in := io.Reader(os.Stdin)
@@ -335,29 +421,39 @@ func base64Main(argv []string) int {
 		return 0
 	}
 	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		fmt.Println(enc[:76])
-		enc = enc[76:]
+	for wrap > 0 && len(enc) > wrap {
+		fmt.Println(enc[:wrap])
+		enc = enc[wrap:]
 	}
 	fmt.Println(enc)
 	return 0
 }
 
 // xargsMain runs COMMAND (default echo) once with every word of stdin
-// appended, or once per line with -n 1 / -I {}.
+// appended, N words at a time with -n N, or once per line with -I STR
+// (STR in the arguments replaced by the line). Option values may be attached
+// (-n1, -I{}) or separate (-n 1, -I {}).
 func xargsMain(argv []string) int {
 	args := argv[1:]
 	perCall, replace := 0, ""
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
-		switch {
-		case args[0] == "-n" && len(args) > 1:
-			perCall, _ = strconv.Atoi(args[1])
-			args = args[2:]
-		case args[0] == "-I" && len(args) > 1:
-			replace, perCall = args[1], 1
-			args = args[2:]
-		default:
-			args = args[1:]
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1 {
+		opt, val := args[0][:2], args[0][2:]
+		args = args[1:]
+		if (opt == "-n" || opt == "-I") && val == "" {
+			if len(args) == 0 {
+				return fail(argv[0], "option requires an argument -- '%c'", opt[1])
+			}
+			val, args = args[0], args[1:]
+		}
+		switch opt {
+		case "-n":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return fail(argv[0], "invalid number '%s'", val)
+			}
+			perCall = n
+		case "-I":
+			replace, perCall = val, 1
 		}
 	}
 	if len(args) == 0 {

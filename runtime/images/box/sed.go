@@ -11,11 +11,11 @@ import (
 )
 
 // sedCommand is one command of the small sed podlab's box carries:
-// [address]s/RE/REPLACEMENT/[g][p], [address]d, [address]p, [address]q,
-// where an address is a line number, $ or /RE/.
+// [ADDR[,ADDR]]s/RE/REPLACEMENT/[g][p], d, p or q, where an address is a
+// line number, $ or /RE/, and two of them select the range from a line
+// matching the first to the next one matching the second.
 type sedCommand struct {
-	addrLine int // 0: none; -1: the last line
-	addrRE   *regexp.Regexp
+	from, to *sedAddr // from nil: every line; to nil: a single address
 	op       byte
 	re       *regexp.Regexp
 	repl     string
@@ -60,6 +60,74 @@ func bre(s string) string {
 	return b.String()
 }
 
+// sedAddr is a line number, the last line ($) or a regular expression.
+type sedAddr struct {
+	line int
+	last bool
+	re   *regexp.Regexp
+}
+
+func (a *sedAddr) matches(n int, last bool, line string) bool {
+	switch {
+	case a.re != nil:
+		return a.re.MatchString(line)
+	case a.last:
+		return last
+	}
+	return a.line == n
+}
+
+// selects tells whether the command applies to line n (1-based), keeping a
+// range's state in active. As in POSIX sed, a range's end is looked for
+// from the line after its start, and a line-number end at or before the
+// start line selects that one line.
+func (c *sedCommand) selects(n int, last bool, line string, active *bool) bool {
+	switch {
+	case c.from == nil:
+		return true
+	case c.to == nil:
+		return c.from.matches(n, last, line)
+	case *active:
+		*active = !(c.to.matches(n, last, line) || c.to.re == nil && !c.to.last && n >= c.to.line)
+		return true
+	case !c.from.matches(n, last, line):
+		return false
+	}
+	if c.to.re != nil || c.to.last {
+		*active = !last
+	} else {
+		*active = c.to.line > n
+	}
+	return true
+}
+
+// parseSedAddr reads an address at the start of s, if there is one.
+func parseSedAddr(s string, compile func(string) (*regexp.Regexp, error)) (*sedAddr, string, error) {
+	switch {
+	case s == "":
+	case s[0] == '$':
+		return &sedAddr{last: true}, s[1:], nil
+	case s[0] >= '0' && s[0] <= '9':
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		n, _ := strconv.Atoi(s[:i])
+		return &sedAddr{line: n}, s[i:], nil
+	case s[0] == '/':
+		re, rest, ok := splitSed(s[1:], '/')
+		if !ok {
+			return nil, "", fmt.Errorf("unterminated address regex")
+		}
+		r, err := compile(re)
+		if err != nil {
+			return nil, "", err
+		}
+		return &sedAddr{re: r}, rest, nil
+	}
+	return nil, s, nil
+}
+
 func parseSed(script string, extended bool) ([]sedCommand, error) {
 	var cmds []sedCommand
 	compile := func(re string) (*regexp.Regexp, error) {
@@ -71,26 +139,17 @@ func parseSed(script string, extended bool) ([]sedCommand, error) {
 	s := strings.TrimSpace(script)
 	for s != "" {
 		var c sedCommand
-		switch {
-		case s[0] == '$':
-			c.addrLine, s = -1, s[1:]
-		case s[0] >= '0' && s[0] <= '9':
-			i := 0
-			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-				i++
-			}
-			c.addrLine, _ = strconv.Atoi(s[:i])
-			s = s[i:]
-		case s[0] == '/':
-			re, rest, ok := splitSed(s[1:], '/')
-			if !ok {
-				return nil, fmt.Errorf("unterminated address regex")
-			}
-			r, err := compile(re)
-			if err != nil {
+		var err error
+		if c.from, s, err = parseSedAddr(s, compile); err != nil {
+			return nil, err
+		}
+		if c.from != nil && strings.HasPrefix(s, ",") {
+			if c.to, s, err = parseSedAddr(s[1:], compile); err != nil {
 				return nil, err
 			}
-			c.addrRE, s = r, rest
+			if c.to == nil {
+				return nil, fmt.Errorf("unexpected `,'")
+			}
 		}
 		if s == "" {
 			return nil, fmt.Errorf("missing command")
@@ -199,13 +258,11 @@ func runSed(cmds []sedCommand, in io.Reader, out io.Writer, quiet bool) {
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
+	active := make([]bool, len(cmds)) // which ranges are open
 	for n, line := range lines {
 		deleted, quit := false, false
-		for _, c := range cmds {
-			switch {
-			case c.addrLine == -1 && n != len(lines)-1,
-				c.addrLine > 0 && c.addrLine != n+1,
-				c.addrRE != nil && !c.addrRE.MatchString(line):
+		for i, c := range cmds {
+			if !c.selects(n+1, n == len(lines)-1, line, &active[i]) {
 				continue
 			}
 			switch c.op {

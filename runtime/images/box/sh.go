@@ -68,6 +68,7 @@ func shMain(argv []string) int {
 		interp.StdIO(os.Stdin, os.Stdout, os.Stderr),
 		interp.Env(expand.ListEnviron(env...)),
 		interp.CallHandler(traps.call),
+		interp.ExecHandlers(traps.waitHandler),
 	}
 	if len(params) > 0 {
 		opts = append(opts, interp.Params(append([]string{"--"}, params...)...))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 
+	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -16,12 +17,14 @@ import (
 // rely on: `trap ACTION TERM` (and INT, HUP, QUIT, USR1, USR2) and the
 // `kill` command. As in a POSIX shell, a trapped signal's action runs before
 // the next command, once the foreground command has finished — the way a
-// busybox container sees SIGTERM from the kubelet.
+// busybox container sees SIGTERM from the kubelet — or at once when the
+// shell is blocked in `wait` (see waitHandler).
 type shellTraps struct {
 	mu      sync.Mutex
 	actions map[syscall.Signal]string
 	pending []syscall.Signal
 	ch      chan os.Signal
+	arrived chan struct{} // a token per burst of signals, for a blocked wait
 }
 
 var trappable = map[string]syscall.Signal{
@@ -30,12 +33,16 @@ var trappable = map[string]syscall.Signal{
 }
 
 func newShellTraps() *shellTraps {
-	t := &shellTraps{actions: map[syscall.Signal]string{}, ch: make(chan os.Signal, 8)}
+	t := &shellTraps{actions: map[syscall.Signal]string{}, ch: make(chan os.Signal, 8), arrived: make(chan struct{}, 1)}
 	go func() {
 		for s := range t.ch {
 			t.mu.Lock()
 			t.pending = append(t.pending, s.(syscall.Signal))
 			t.mu.Unlock()
+			select {
+			case t.arrived <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	return t
@@ -56,24 +63,18 @@ func signalOf(spec string) (syscall.Signal, bool) {
 }
 
 // call is the runner's CallHandler: it runs due trap actions before the
-// command, takes over `trap` for signals and sends `kill` to the applet.
+// command, takes over `trap` for signals, sends `kill` to the applet and
+// `wait` to waitHandler.
 func (t *shellTraps) call(ctx context.Context, args []string) ([]string, error) {
-	if args[0] == "kill" {
+	switch args[0] {
+	case "kill":
 		args = append([]string{"/bin/kill"}, args[1:]...)
-	}
-	if args[0] == "trap" {
+	case "trap":
 		args = t.trap(args)
+	case "wait":
+		args = append([]string{waitCommand}, args[1:]...)
 	}
-	t.mu.Lock()
-	due := t.pending
-	t.pending = nil
-	var script []string
-	for _, s := range due {
-		if a := t.actions[s]; a != "" {
-			script = append(script, a)
-		}
-	}
-	t.mu.Unlock()
+	script, _ := t.due()
 	if len(script) == 0 {
 		return args, nil
 	}
@@ -86,6 +87,58 @@ func (t *shellTraps) call(ctx context.Context, args []string) ([]string, error) 
 		quoted[i] = q
 	}
 	return []string{"eval", strings.Join(script, "\n") + "\n" + strings.Join(quoted, " ")}, nil
+}
+
+// due takes the pending signals and returns the actions of those trapped,
+// with the last such signal.
+func (t *shellTraps) due() ([]string, syscall.Signal) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var script []string
+	var last syscall.Signal
+	for _, s := range t.pending {
+		if a := t.actions[s]; a != "" {
+			script, last = append(script, a), s
+		}
+	}
+	t.pending = nil
+	return script, last
+}
+
+// waitCommand is the name call gives `wait`, which is no function or
+// builtin, so that the runner hands it to waitHandler.
+const waitCommand = "podlab:wait"
+
+// waitHandler is exec middleware running the interpreter's own `wait`,
+// which blocks on background jobs without looking at signals. POSIX wants
+// a trapped signal to end the wait at once with status 128+signal and its
+// action to run right after: what lets a container whose script ends in
+// `sleep 3600 & wait` stop on the kubelet's SIGTERM rather than be killed
+// at the end of its grace period. The abandoned builtin goroutine only
+// reads the runner's list of jobs and ends with them (or with the shell).
+func (t *shellTraps) waitHandler(next interp.ExecHandlerFunc) interp.ExecHandlerFunc {
+	return func(ctx context.Context, args []string) error {
+		if args[0] != waitCommand {
+			return next(ctx, args)
+		}
+		hc := interp.HandlerCtx(ctx)
+		done := make(chan error, 1)
+		go func() { done <- hc.Builtin(ctx, append([]string{"wait"}, args[1:]...)) }()
+		for {
+			select {
+			case err := <-done:
+				return err
+			case <-t.arrived:
+				script, sig := t.due()
+				if len(script) == 0 {
+					continue // an untrapped or already handled signal
+				}
+				// The actions run now; unless one exits the shell, wait's
+				// status is what $? holds afterwards.
+				return hc.Builtin(ctx, []string{"eval", strings.Join(script, "\n") + "\n(exit " + strconv.Itoa(128+int(sig)) + ")"})
+			}
+		}
+	}
 }
 
 // trap registers the signal part of `trap ACTION SIG...` and hands what is

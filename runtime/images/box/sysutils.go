@@ -127,33 +127,59 @@ func psMain(argv []string) int {
 	return 0
 }
 
-var signalNames = map[string]syscall.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
-	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "TERM": syscall.SIGTERM, "STOP": syscall.SIGSTOP,
-	"CONT": syscall.SIGCONT, "ALRM": syscall.SIGALRM, "PIPE": syscall.SIGPIPE, "CHLD": syscall.SIGCHLD,
-	"WINCH": syscall.SIGWINCH,
-}
+// linuxSignals names the signals by number, as busybox's kill -l lists them.
+var linuxSignals = []string{1: "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL",
+	"USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP",
+	"TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS"}
 
 func parseSignal(s string) (syscall.Signal, bool) {
 	s = strings.TrimPrefix(strings.ToUpper(s), "SIG")
 	if n, err := strconv.Atoi(s); err == nil {
 		return syscall.Signal(n), true
 	}
-	sig, ok := signalNames[s]
-	return sig, ok
+	for n, name := range linuxSignals {
+		if name != "" && (name == s || s == "IO" && name == "POLL" || s == "IOT" && name == "ABRT") {
+			return syscall.Signal(n), true
+		}
+	}
+	return 0, false
+}
+
+// killList is kill -l: every signal as " N) NAME", or for each operand the
+// name of a number (an exit status above 128 names its signal) or the
+// number of a name.
+func killList(name string, args []string) int {
+	if len(args) == 0 {
+		for n, s := range linuxSignals {
+			if s != "" {
+				fmt.Printf("%2d) %s\n", n, s)
+			}
+		}
+		return 0
+	}
+	for _, a := range args {
+		if n, err := strconv.Atoi(a); err == nil {
+			if n &= 0x7f; n > 0 && n < len(linuxSignals) {
+				fmt.Println(linuxSignals[n])
+			} else {
+				fmt.Println(n)
+			}
+			continue
+		}
+		sig, ok := parseSignal(a)
+		if !ok {
+			return fail(name, "unknown signal '%s'", a)
+		}
+		fmt.Println(int(sig))
+	}
+	return 0
 }
 
 func killMain(argv []string) int {
 	args := argv[1:]
 	sig := syscall.SIGTERM
 	if len(args) > 0 && args[0] == "-l" {
-		names := make([]string, 0, len(signalNames))
-		for n := range signalNames {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Println(strings.Join(names, " "))
-		return 0
+		return killList(argv[0], args[1:])
 	}
 	if len(args) > 1 && args[0] == "-s" {
 		s, ok := parseSignal(args[1])
