@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -30,22 +31,11 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 		writeError(w, apierrors.NewBadRequest("you must specify at least 1 command"))
 		return
 	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
-		writeError(w, apierrors.NewBadRequest("exec needs an upgrade to "+execstream.Upgrade))
-		return
-	}
-	hj, ok := unwrapHijacker(w)
+	conn, rw, ok := upgrade(w, r, "exec")
 	if !ok {
-		writeError(w, fmt.Errorf("connection cannot be upgraded"))
-		return
-	}
-	conn, rw, err := hj.Hijack()
-	if err != nil {
 		return
 	}
 	defer conn.Close()
-	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
-	rw.Flush()
 
 	fw := execstream.NewWriter(conn)
 	stdinR, stdinW := io.Pipe()
@@ -141,4 +131,26 @@ func unwrapHijacker(w http.ResponseWriter) (http.Hijacker, bool) {
 		}
 		w = u.Unwrap()
 	}
+}
+
+// upgrade switches the request's connection to podlab's stream protocol
+// (execstream framing) for exec, attach and port-forward; when it cannot,
+// it has answered the request and returns false.
+func upgrade(w http.ResponseWriter, r *http.Request, what string) (net.Conn, *bufio.ReadWriter, bool) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
+		writeError(w, apierrors.NewBadRequest(what+" needs an upgrade to "+execstream.Upgrade))
+		return nil, nil, false
+	}
+	hj, ok := unwrapHijacker(w)
+	if !ok {
+		writeError(w, fmt.Errorf("connection cannot be upgraded"))
+		return nil, nil, false
+	}
+	conn, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, false
+	}
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
+	rw.Flush()
+	return conn, rw, true
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -45,22 +44,11 @@ func (s *Server) portForward(w http.ResponseWriter, r *http.Request, req request
 		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid port %q", r.URL.Query().Get("port"))))
 		return
 	}
-	if !strings.EqualFold(r.Header.Get("Upgrade"), execstream.Upgrade) {
-		writeError(w, apierrors.NewBadRequest("portforward needs an upgrade to "+execstream.Upgrade))
-		return
-	}
-	hj, ok := unwrapHijacker(w)
+	conn, rw, ok := upgrade(w, r, "portforward")
 	if !ok {
-		writeError(w, fmt.Errorf("connection cannot be upgraded"))
-		return
-	}
-	conn, rw, err := hj.Hijack()
-	if err != nil {
 		return
 	}
 	defer conn.Close()
-	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\nConnection: Upgrade\r\n\r\n", execstream.Upgrade)
-	rw.Flush()
 
 	fw := execstream.NewWriter(conn)
 	stdinR, stdinW := io.Pipe()
