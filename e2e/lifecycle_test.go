@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -165,56 +166,41 @@ func TestDeleteIsGraceful(t *testing.T) {
 // A busybox-style shell as PID 1 with a TERM trap: the stand-in's shell runs
 // the trap before its next command and exits with the trap's code.
 func TestShellTrapsTERM(t *testing.T) {
-	l := newLab(t)
-	l.apply("trapper.yaml", `
-apiVersion: v1
-kind: Pod
-metadata: {name: trapper}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: app
-    image: busybox
-    command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; echo ready; while true; do sleep 1; done"]
-`)
-	l.waitRunning("trapper")
-	l.waitLogs("trapper", "app", "ready")
-	if _, errOut, code := l.run("exec", "trapper", "--", "kill", "-TERM", "1"); code != 0 && code != 137 {
-		t.Fatalf("exec kill: exit %d: %s", code, errOut)
-	}
-	p := l.waitPod("trapper", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
-	if cs := containerStatus(p, "app"); cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 143 {
-		t.Fatalf("container after SIGTERM: %+v", cs.State)
-	}
-	l.waitLogs("trapper", "app", "got TERM")
+	trapTERM(t, "trapper", "", "echo ready; while true; do sleep 1; done")
 }
 
-// TestShellTrapsTERMDuringWait: a trapped SIGTERM ends the shell's `wait`
-// for a background job at once, so the pod stops before its grace period.
+// A trapped SIGTERM ends the shell's `wait` for a background job at once,
+// so the pod stops long before its grace period.
 func TestShellTrapsTERMDuringWait(t *testing.T) {
+	trapTERM(t, "waiter", "  terminationGracePeriodSeconds: 600\n", "sleep 3600 & echo ready; wait")
+}
+
+// trapTERM runs a pod whose shell traps TERM and then runs body (which
+// prints "ready"), sends SIGTERM to its PID 1, and expects the trap's
+// message and exit code 143.
+func trapTERM(t *testing.T, name, specExtra, body string) {
 	l := newLab(t)
-	l.apply("waiter.yaml", `
+	l.apply(name+".yaml", fmt.Sprintf(`
 apiVersion: v1
 kind: Pod
-metadata: {name: waiter}
+metadata: {name: %s}
 spec:
   restartPolicy: Never
-  terminationGracePeriodSeconds: 600
-  containers:
+%s  containers:
   - name: app
     image: busybox
-    command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; sleep 3600 & echo ready; wait"]
-`)
-	l.waitRunning("waiter")
-	l.waitLogs("waiter", "app", "ready")
+    command: ["sh", "-c", "trap 'echo got TERM; exit 143' TERM; %s"]
+`, name, specExtra, body))
+	l.waitRunning(name)
+	l.waitLogs(name, "app", "ready")
 	// The trap may end the container before kill itself returns: the engine
 	// then ends the exec too (exit 137). Either way the signal was sent.
-	if _, errOut, code := l.run("exec", "waiter", "--", "kill", "-TERM", "1"); code != 0 && code != 137 {
+	if _, errOut, code := l.run("exec", name, "--", "kill", "-TERM", "1"); code != 0 && code != 137 {
 		t.Fatalf("exec kill: exit %d: %s", code, errOut)
 	}
-	p := l.waitPod("waiter", time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
+	p := l.waitPod(name, time.Minute, "Failed", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodFailed })
 	if cs := containerStatus(p, "app"); cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 143 {
 		t.Fatalf("container after SIGTERM: %+v", cs.State)
 	}
-	l.waitLogs("waiter", "app", "got TERM")
+	l.waitLogs(name, "app", "got TERM")
 }
