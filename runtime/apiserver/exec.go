@@ -31,38 +31,46 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 		writeError(w, apierrors.NewBadRequest("you must specify at least 1 command"))
 		return
 	}
-	conn, rw, ok := upgrade(w, r, "exec")
+	useStdin := queryBool(q, "stdin")
+	resize := make(chan client.TermSize, 4)
+	serveStream(w, r, "exec", useStdin, resize, func(ctx context.Context, stdin io.Reader, out *execstream.Writer) (int, error) {
+		opts := client.ExecOptions{
+			Container: container, Command: cmd, TTY: queryBool(q, "tty"),
+			Stdout: out.Channel(execstream.Stdout), Stderr: out.Channel(execstream.Stderr), Resize: resize,
+		}
+		if useStdin {
+			opts.Stdin = stdin
+		}
+		run := s.cfg.PodIO.Exec
+		if attach {
+			run = s.cfg.PodIO.Attach
+		}
+		return run(ctx, pod, opts)
+	})
+}
+
+// serveStream upgrades the connection to podlab's stream protocol (exec,
+// attach, port-forward) and runs one session on it: the client's frames
+// feed the session's stdin (when useStdin) and resizes; the session's exit
+// code, or its error, goes back as the exit frame. After the hijack the
+// request's context no longer follows the connection: the frame reader ends
+// the session when the client goes away.
+func serveStream(w http.ResponseWriter, r *http.Request, what string, useStdin bool, resize chan client.TermSize,
+	session func(ctx context.Context, stdin io.Reader, out *execstream.Writer) (int, error)) {
+	conn, rw, ok := upgrade(w, r, what)
 	if !ok {
 		return
 	}
 	defer conn.Close()
-
 	fw := execstream.NewWriter(conn)
 	stdinR, stdinW := io.Pipe()
-	resize := make(chan client.TermSize, 4)
-	useStdin := queryBool(q, "stdin")
-	tty := queryBool(q, "tty")
-	// After the hijack the request context no longer follows the connection:
-	// the frame reader ends the session when the client goes away.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	go func() {
 		readClientFrames(rw.Reader, stdinW, useStdin, resize)
 		cancel()
 	}()
-
-	opts := client.ExecOptions{
-		Container: container, Command: cmd, TTY: tty,
-		Stdout: fw.Channel(execstream.Stdout), Stderr: fw.Channel(execstream.Stderr), Resize: resize,
-	}
-	if useStdin {
-		opts.Stdin = stdinR
-	}
-	run := s.cfg.PodIO.Exec
-	if attach {
-		run = s.cfg.PodIO.Attach
-	}
-	code, err := run(ctx, pod, opts)
+	code, err := session(ctx, stdinR, fw)
 	exit := map[string]any{"code": code}
 	if err != nil {
 		exit = map[string]any{"error": err.Error()}
@@ -70,6 +78,7 @@ func (s *Server) exec(w http.ResponseWriter, r *http.Request, req request) {
 	b, _ := json.Marshal(exit)
 	fw.WriteFrame(execstream.Exit, b)
 	stdinW.Close()
+	stdinR.Close()
 }
 
 // readClientFrames feeds the client's stdin and resize frames to the session

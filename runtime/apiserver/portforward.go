@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,26 +43,7 @@ func (s *Server) portForward(w http.ResponseWriter, r *http.Request, req request
 		writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid port %q", r.URL.Query().Get("port"))))
 		return
 	}
-	conn, rw, ok := upgrade(w, r, "portforward")
-	if !ok {
-		return
-	}
-	defer conn.Close()
-
-	fw := execstream.NewWriter(conn)
-	stdinR, stdinW := io.Pipe()
-	// The hijacked connection's end (not the request's context) ends the relay.
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	go func() {
-		readClientFrames(rw.Reader, stdinW, true, make(chan client.TermSize, 1))
-		cancel()
-	}()
-	exit := map[string]any{"code": 0}
-	if err := pf.PortForward(ctx, obj.(*corev1.Pod), int32(port), stdinR, fw.Channel(execstream.Stdout)); err != nil {
-		exit = map[string]any{"error": err.Error()}
-	}
-	b, _ := json.Marshal(exit)
-	fw.WriteFrame(execstream.Exit, b)
-	stdinR.Close()
+	serveStream(w, r, "portforward", true, make(chan client.TermSize, 1), func(ctx context.Context, stdin io.Reader, out *execstream.Writer) (int, error) {
+		return 0, pf.PortForward(ctx, obj.(*corev1.Pod), int32(port), stdin, out.Channel(execstream.Stdout))
+	})
 }
