@@ -225,6 +225,32 @@ func sortEvents(objs []api.Object) {
 	sort.SliceStable(objs, func(i, j int) bool { return last(objs[i]).Before(last(objs[j])) })
 }
 
+// eachSelected runs fn on every object the arguments name (TYPE NAME...,
+// TYPE/NAME, or TYPE with -l or --all) in namespace ns, stopping at the
+// first error: the loop of label, annotate, taint and wait.
+func (a *app) eachSelected(cmd *cobra.Command, args []string, ns, selector string, all bool, fn func(cl clientIface, res api.Resource, name string) error) error {
+	targets, err := parseTargets(args)
+	if err != nil {
+		return err
+	}
+	cl, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		names, err := a.selectNames(cmd.Context(), cl, t, ns, selector, all)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if err := fn(cl, t.res, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // selectNames returns the names a command acts on: those given, else the
 // objects matching -l (or every object with --all), as kubectl selects them.
 func (a *app) selectNames(ctx context.Context, cl clientIface, t target, ns, selector string, all bool) ([]string, error) {

@@ -47,27 +47,10 @@ func (a *app) labelCommand(verb string) *cobra.Command {
 				}
 				set[k] = v
 			}
-			targets, err := parseTargets(objArgs)
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			for _, t := range targets {
-				ns := a.ns()
-				names, err := a.selectNames(cmd.Context(), cl, t, ns, selector, all)
-				if err != nil {
-					return err
-				}
-				for _, name := range names {
-					if err := a.relabel(cmd, cl, t.res, ns, name, field, past, set, remove, overwrite); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			ns := a.ns()
+			return a.eachSelected(cmd, objArgs, ns, selector, all, func(cl clientIface, res api.Resource, name string) error {
+				return a.relabel(cmd, cl, res, ns, name, field, past, set, remove, overwrite)
+			})
 		},
 	}
 	c.Flags().BoolVar(&overwrite, "overwrite", false, fmt.Sprintf("If true, allow %s to be overwritten, otherwise reject updates that overwrite existing %s", field, field))

@@ -34,29 +34,12 @@ func (a *app) taintCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := parseTargets(objArgs)
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			for _, t := range targets {
-				if t.res.Name != api.Nodes.Name {
-					return fmt.Errorf("taints apply to nodes, not %s", t.res.Name)
+			return a.eachSelected(cmd, objArgs, "", selector, all, func(cl clientIface, res api.Resource, name string) error {
+				if res.Name != api.Nodes.Name {
+					return fmt.Errorf("taints apply to nodes, not %s", res.Name)
 				}
-				names, err := a.selectNames(cmd.Context(), cl, t, "", selector, all)
-				if err != nil {
-					return err
-				}
-				for _, name := range names {
-					if err := a.retaint(cmd, cl, name, add, remove, overwrite); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+				return a.retaint(cmd, cl, name, add, remove, overwrite)
+			})
 		},
 	}
 	c.Flags().BoolVar(&overwrite, "overwrite", false, "If true, allow taints to be overwritten, otherwise reject taint updates that overwrite existing taints.")

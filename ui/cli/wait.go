@@ -31,52 +31,38 @@ func (a *app) waitCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			targets, err := parseTargets(args)
-			if err != nil {
-				return err
-			}
-			cl, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
 			deadline := time.Now().Add(timeout)
-			for _, t := range targets {
-				names, err := a.selectNames(cmd.Context(), cl, t, a.ns(), selector, all)
-				if err != nil {
-					return err
-				}
-				for _, name := range names {
-					for first := true; ; first = false {
-						obj, err := cl.Get(cmd.Context(), t.res, a.ns(), name)
-						if apierrors.IsNotFound(err) && strings.HasPrefix(forSpec, "delete") {
-							// Gone before the wait began: nothing to report, as kubectl.
-							if !first {
-								fmt.Fprintf(a.stdout, "%s deleted\n", typeName(t.res, name))
-							}
-							break
+			ns := a.ns()
+			return a.eachSelected(cmd, args, ns, selector, all, func(cl clientIface, res api.Resource, name string) error {
+				for first := true; ; first = false {
+					obj, err := cl.Get(cmd.Context(), res, ns, name)
+					if apierrors.IsNotFound(err) && strings.HasPrefix(forSpec, "delete") {
+						// Gone before the wait began: nothing to report, as kubectl.
+						if !first {
+							fmt.Fprintf(a.stdout, "%s deleted\n", typeName(res, name))
 						}
-						if err != nil && !apierrors.IsNotFound(err) {
+						return nil
+					}
+					if err != nil && !apierrors.IsNotFound(err) {
+						return err
+					}
+					if err == nil && met(obj) {
+						fmt.Fprintf(a.stdout, "%s condition met\n", typeName(res, name))
+						return nil
+					}
+					if !time.Now().Before(deadline) {
+						if err != nil {
 							return err
 						}
-						if err == nil && met(obj) {
-							fmt.Fprintf(a.stdout, "%s condition met\n", typeName(t.res, name))
-							break
-						}
-						if !time.Now().Before(deadline) {
-							if err != nil {
-								return err
-							}
-							return fmt.Errorf("timed out waiting for the condition on %s", t.res.Name+"/"+name)
-						}
-						select {
-						case <-cmd.Context().Done():
-							return cmd.Context().Err()
-						case <-time.After(200 * time.Millisecond):
-						}
+						return fmt.Errorf("timed out waiting for the condition on %s", res.Name+"/"+name)
+					}
+					select {
+					case <-cmd.Context().Done():
+						return cmd.Context().Err()
+					case <-time.After(200 * time.Millisecond):
 					}
 				}
-			}
-			return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&forSpec, "for", "", "The condition to wait on: [delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]].")
