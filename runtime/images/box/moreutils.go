@@ -315,10 +315,8 @@ func timeoutMain(argv []string) int {
 	sig := syscall.SIGTERM
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		if (args[0] == "-s" || args[0] == "--signal") && len(args) > 1 {
-			if s, ok := signalOf(args[1]); ok {
+			if s, ok := parseSignal(args[1]); ok {
 				sig = s
-			} else if args[1] == "KILL" || args[1] == "9" {
-				sig = syscall.SIGKILL
 			}
 			args = args[2:]
 			continue

@@ -27,9 +27,10 @@ type shellTraps struct {
 	arrived chan struct{} // a token per burst of signals, for a blocked wait
 }
 
-var trappable = map[string]syscall.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT,
-	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "TERM": syscall.SIGTERM,
+// trappable are the signals the shell's trap handles.
+var trappable = map[syscall.Signal]bool{
+	syscall.SIGHUP: true, syscall.SIGINT: true, syscall.SIGQUIT: true,
+	syscall.SIGUSR1: true, syscall.SIGUSR2: true, syscall.SIGTERM: true,
 }
 
 func newShellTraps() *shellTraps {
@@ -48,18 +49,11 @@ func newShellTraps() *shellTraps {
 	return t
 }
 
-// signalOf reads a trap's signal operand: TERM, SIGTERM or 15.
+// signalOf reads a trap's signal operand (TERM, SIGTERM or 15) with kill's
+// parser, and accepts only the signals the trap handles.
 func signalOf(spec string) (syscall.Signal, bool) {
-	if n, err := strconv.Atoi(spec); err == nil {
-		for _, s := range trappable {
-			if int(s) == n {
-				return s, true
-			}
-		}
-		return 0, false
-	}
-	s, ok := trappable[strings.TrimPrefix(strings.ToUpper(spec), "SIG")]
-	return s, ok
+	s, ok := parseSignal(spec)
+	return s, ok && trappable[s]
 }
 
 // call is the runner's CallHandler: it runs due trap actions before the
