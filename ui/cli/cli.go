@@ -190,13 +190,21 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 	return tui.Run(cmd.Context(), tui.Options{
 		Client: cl, Namespace: a.ns(), Program: exe, Learning: learning,
 		Run: func(ctx context.Context, args []string, stdin []byte) string {
-			var out bytes.Buffer
-			sub := &app{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &out, namespace: a.namespace,
-				home: a.home, connect: func(context.Context) (client.Interface, error) { return cl, nil }}
-			sub.run(ctx, args)
-			return out.String()
+			_, out := a.runOn(ctx, cl, args, stdin)
+			return out
 		},
 	})
+}
+
+// runOn runs a podlab command line in-process against cl, with stdin, and
+// returns its exit code and its combined output: the app's command bar and
+// a pack's commands run this way.
+func (a *app) runOn(ctx context.Context, cl client.Interface, args []string, stdin []byte) (int, string) {
+	var out bytes.Buffer
+	sub := &app{stdin: bytes.NewReader(stdin), stdout: &out, stderr: &out, namespace: a.namespace,
+		home: a.home, connect: func(context.Context) (client.Interface, error) { return cl, nil }}
+	code := sub.run(ctx, args)
+	return code, out.String()
 }
 
 // learning loads the packs the app opens — --pack first if given, the

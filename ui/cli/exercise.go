@@ -98,14 +98,12 @@ func (a *app) solve(ctx context.Context, cl client.Interface, p *lessons.Pack, c
 func (a *app) runPackCommand(ctx context.Context, cl client.Interface, args []string, stdin []byte) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		var out strings.Builder
-		sub := &app{stdin: strings.NewReader(string(stdin)), stdout: &out, stderr: &out, home: a.home, namespace: a.namespace,
-			connect: func(context.Context) (client.Interface, error) { return cl, nil }}
-		if sub.run(ctx, args) == 0 || strings.Contains(out.String(), "AlreadyExists") {
+		code, out := a.runOn(ctx, cl, args, stdin)
+		if code == 0 || strings.Contains(out, "AlreadyExists") {
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("podlab %s: %s", strings.Join(args, " "), strings.TrimSpace(out.String()))
+			return fmt.Errorf("podlab %s: %s", strings.Join(args, " "), strings.TrimSpace(out))
 		}
 		select {
 		case <-ctx.Done():
@@ -131,10 +129,7 @@ func (a *app) cleanup(ctx context.Context, cl client.Interface, c *lessons.Chapt
 	}
 	for _, cmd := range c.Exercise.Cleanup.Commands {
 		// Once, without retries: a command with nothing left to undo fails, and that is fine.
-		var out strings.Builder
-		sub := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &out, home: a.home, namespace: a.namespace,
-			connect: func(context.Context) (client.Interface, error) { return cl, nil }}
-		sub.run(ctx, cmd)
+		a.runOn(ctx, cl, cmd, nil)
 	}
 }
 
