@@ -49,15 +49,7 @@ func New(st store.API, rec Recorder) *Scheduler {
 
 // Run schedules until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		if err := s.watchAndSchedule(ctx); err != nil && ctx.Err() == nil {
-			log.Printf("scheduler: %v (restarting watch)", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}
+	store.KeepWatching(ctx, "scheduler", s.watchAndSchedule)
 	return nil
 }
 

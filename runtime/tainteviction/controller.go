@@ -49,15 +49,7 @@ func New(st store.API, rec Recorder) *Controller {
 
 // Run reconciles on every pod or node change until ctx ends.
 func (c *Controller) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		if err := c.watch(ctx); err != nil && ctx.Err() == nil {
-			log.Printf("%s: %v (restarting watch)", Name, err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}
+	store.KeepWatching(ctx, Name, c.watch)
 	c.mu.Lock()
 	for _, t := range c.pending {
 		t.Stop()
