@@ -24,14 +24,28 @@ type Resource struct {
 	Short      []string // kubectl short names: "po"
 	Namespaced bool
 	New        func() Object
+	// Group and Version name the API group; empty for the core group's v1.
+	Group, Version string
+	// Categories are the groups of resources a name like "all" stands for.
+	Categories []string
+}
+
+// GroupVersion is the resource's API group and version.
+func (r Resource) GroupVersion() schema.GroupVersion {
+	if r.Version == "" {
+		return corev1.SchemeGroupVersion
+	}
+	return schema.GroupVersion{Group: r.Group, Version: r.Version}
 }
 
 // GroupResource names the resource in API errors (`pods "web" not found`).
-func (r Resource) GroupResource() schema.GroupResource { return schema.GroupResource{Resource: r.Name} }
+func (r Resource) GroupResource() schema.GroupResource {
+	return schema.GroupResource{Group: r.Group, Resource: r.Name}
+}
 
 // Core resources, in the order `podlab api-resources` lists them.
 var (
-	Pods       = Resource{Name: "pods", Kind: "Pod", ListKind: "PodList", Singular: "pod", Short: []string{"po"}, Namespaced: true, New: func() Object { return &corev1.Pod{} }}
+	Pods       = Resource{Name: "pods", Kind: "Pod", ListKind: "PodList", Singular: "pod", Short: []string{"po"}, Namespaced: true, Categories: []string{"all"}, New: func() Object { return &corev1.Pod{} }}
 	Nodes      = Resource{Name: "nodes", Kind: "Node", ListKind: "NodeList", Singular: "node", Short: []string{"no"}, New: func() Object { return &corev1.Node{} }}
 	Namespaces = Resource{Name: "namespaces", Kind: "Namespace", ListKind: "NamespaceList", Singular: "namespace", Short: []string{"ns"}, New: func() Object { return &corev1.Namespace{} }}
 	Events     = Resource{Name: "events", Kind: "Event", ListKind: "EventList", Singular: "event", Short: []string{"ev"}, Namespaced: true, New: func() Object { return &corev1.Event{} }}

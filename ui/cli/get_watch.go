@@ -125,6 +125,9 @@ func (p *watchPrinter) print(o api.Object) error {
 		return printers.PrintObjects(p.a.stdout, p.f.output, p.res, []api.Object{o}, false)
 	}
 	p.topts.Now = time.Now()
-	p.write(printers.Row(p.res, o, p.topts))
-	return nil
+	cells, err := printers.Row(p.res, o, p.topts)
+	if err == nil {
+		p.write(cells)
+	}
+	return err
 }

@@ -114,14 +114,14 @@ func (m Model) renderTable() []string {
 	if len(pods) == 0 {
 		return []string{m.styles.Dim.Render("No pods yet. Press : and type apply -f <file>, or run podlab apply in another terminal.")}
 	}
-	opts := printers.TableOptions{Now: m.opts.Now()}
-	var buf bytes.Buffer
-	tw := printers.NewTabWriter(&buf)
-	fmt.Fprintln(tw, strings.Join(printers.Headers(api.Pods, opts), "\t"))
-	for _, p := range pods {
-		fmt.Fprintln(tw, strings.Join(printers.Row(api.Pods, p, opts), "\t"))
+	objs := make([]api.Object, len(pods))
+	for i, p := range pods {
+		objs[i] = p
 	}
-	tw.Flush()
+	var buf bytes.Buffer
+	if err := printers.PrintTable(&buf, api.Pods, objs, printers.TableOptions{Now: m.opts.Now()}); err != nil {
+		return []string{m.styles.Dim.Render(err.Error())}
+	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 	maxRows := max(3, (m.height-6)/3)
 	out := []string{m.styles.Header.Render(lines[0])}

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	resourcehelper "k8s.io/component-helpers/resource"
+
+	"github.com/podlab/podlab/runtime/tables"
 )
 
 // describeNode writes kubectl's node page (its describeNode) up to the
@@ -16,7 +18,7 @@ import (
 // as kubectl's non-terminated field selector leaves them out.
 func describeNode(p prefixWriter, n *corev1.Node, pods []corev1.Pod, now time.Time) {
 	p.line(0, "Name:\t%s", n.Name)
-	p.line(0, "Roles:\t%s", orNone(strings.Join(nodeRoles(n), ",")))
+	p.line(0, "Roles:\t%s", orNone(strings.Join(tables.NodeRoles(n), ",")))
 	printLabels(p, "Labels", n.Labels)
 	printAnnotations(p, n.Annotations)
 	p.line(0, "CreationTimestamp:\t%s", describeTime(n.CreationTimestamp))

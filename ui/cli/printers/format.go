@@ -1,8 +1,11 @@
 // Package printers renders API objects the way kubectl does: `get` tables
 // (with -o wide, -A, --show-labels, -L), `describe` pages, and yaml, json
-// and name output. Every function is pure: objects and a caller-supplied
-// "now" in, text out, so the CLI and the TUI print the same bytes. It
-// imports only k8s.io API types, apimachinery helpers and runtime/api.
+// and name output. A get table's columns and cells are runtime/tables'
+// metav1.Table, the very table the lab's API server sends kubectl; this
+// package only lays it out as kubectl's table printer does. Every function
+// is pure: objects and a caller-supplied "now" in, text out, so the CLI and
+// the TUI print the same bytes. It imports only k8s.io API types,
+// apimachinery helpers, runtime/api and runtime/tables.
 package printers
 
 import (
@@ -14,7 +17,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/podlab/podlab/runtime/tables"
 )
 
 // TableOptions mirrors kubectl get's printing flags.
@@ -49,13 +53,9 @@ func newDescribeWriter(w io.Writer) *tabwriter.Writer {
 }
 
 // Age is kubectl's translateTimestampSince: a short human duration from t
-// to now, "<unknown>" for a zero time, "<invalid>" for a time in the future.
-func Age(t time.Time, now time.Time) string {
-	if t.IsZero() {
-		return "<unknown>"
-	}
-	return duration.HumanDuration(now.Sub(t))
-}
+// to now, "<unknown>" for a zero time, "<invalid>" for a time in the future
+// (the ages of get tables, see tables.Age).
+func Age(t time.Time, now time.Time) string { return tables.Age(t, now) }
 
 func ageOf(t metav1.Time, now time.Time) string { return Age(t.Time, now) }
 

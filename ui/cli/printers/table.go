@@ -5,96 +5,128 @@ import (
 	"io"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
-	"github.com/podlab/podlab/runtime/api"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Headers returns a resource's column headers for opts, as kubectl get
-// prints them: NAMESPACE first with -A, one column per -L label, LABELS last.
-func Headers(res api.Resource, opts TableOptions) []string {
-	var h []string
-	switch res.Name {
-	case api.Pods.Name:
-		h = podHeaders(opts)
-	case api.Nodes.Name:
-		h = nodeHeaders(opts)
-	case api.Events.Name:
-		h = eventHeaders(opts)
-	case api.Namespaces.Name:
-		h = []string{"NAME", "STATUS", "AGE"}
-	case api.ConfigMaps.Name:
-		h = []string{"NAME", "DATA", "AGE"}
-	case api.Secrets.Name:
-		h = []string{"NAME", "TYPE", "DATA", "AGE"}
-	default:
-		h = []string{"NAME", "AGE"}
+// This file renders a metav1.Table the way kubectl's table printer does
+// (cli-runtime's HumanReadablePrinter): the columns come from the table and
+// the options only choose and decorate them. table_objects.go builds the
+// table of the lab's own objects with runtime/tables.
+
+// column is one printed column: its header and how a row fills its cell.
+type column struct {
+	header string
+	cell   func(row metav1.TableRow) any
+}
+
+// layout is kubectl's decorated table: NAMESPACE first with WithNamespace,
+// then the table's columns (those of priority above 0 only with Wide), one
+// column per -L label, LABELS last. Namespace and labels come from each
+// row's object; a row without one gets empty cells there.
+func layout(t *metav1.Table, opts TableOptions) []column {
+	var cols []column
+	if opts.WithNamespace {
+		cols = append(cols, column{"NAMESPACE", func(r metav1.TableRow) any {
+			if m := rowMeta(r); m != nil {
+				return m.GetNamespace()
+			}
+			return nil
+		}})
 	}
-	if opts.WithNamespace && res.Namespaced {
-		h = append([]string{"NAMESPACE"}, h...)
+	for i, def := range t.ColumnDefinitions {
+		if def.Priority != 0 && !opts.Wide {
+			continue
+		}
+		cols = append(cols, column{strings.ToUpper(def.Name), func(r metav1.TableRow) any {
+			if i < len(r.Cells) {
+				return r.Cells[i]
+			}
+			return nil
+		}})
 	}
-	h = append(h, labelColumnHeaders(opts.LabelColumns)...)
+	for _, key := range opts.LabelColumns {
+		// kubectl names a label column by the key's last path segment:
+		// "app.kubernetes.io/name" → NAME. A missing label is an empty cell.
+		cols = append(cols, column{strings.ToUpper(key[strings.LastIndex(key, "/")+1:]), func(r metav1.TableRow) any {
+			if m := rowMeta(r); m != nil {
+				return m.GetLabels()[key]
+			}
+			return nil
+		}})
+	}
 	if opts.ShowLabels {
-		h = append(h, "LABELS")
+		cols = append(cols, column{"LABELS", func(r metav1.TableRow) any {
+			if m := rowMeta(r); m != nil {
+				return FormatLabels(m.GetLabels())
+			}
+			return nil
+		}})
+	}
+	return cols
+}
+
+func rowMeta(r metav1.TableRow) metav1.Object {
+	if r.Object.Object == nil {
+		return nil
+	}
+	m, err := meta.Accessor(r.Object.Object)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// cellText prints a cell as kubectl does: nothing for nil, a string cut to
+// one line and escaped (see tableCell), anything else through fmt.
+func cellText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return tableCell(v)
+	default:
+		return tableCell(fmt.Sprint(v))
+	}
+}
+
+// TableHeaders is the header row kubectl prints for t under opts.
+func TableHeaders(t *metav1.Table, opts TableOptions) []string {
+	cols := layout(t, opts)
+	h := make([]string, len(cols))
+	for i, c := range cols {
+		h[i] = c.header
 	}
 	return h
 }
 
-// labelColumnHeaders names -L columns as kubectl's formatLabelHeaders: the
-// last path segment of the key, upper-cased ("app.kubernetes.io/name" → NAME).
-func labelColumnHeaders(keys []string) []string {
-	h := make([]string, 0, len(keys))
-	for _, k := range keys {
-		h = append(h, strings.ToUpper(k[strings.LastIndex(k, "/")+1:]))
+// TableRows are t's rows as kubectl prints them under opts, cell by cell.
+func TableRows(t *metav1.Table, opts TableOptions) [][]string {
+	cols := layout(t, opts)
+	rows := make([][]string, len(t.Rows))
+	for i, r := range t.Rows {
+		cells := make([]string, len(cols))
+		for j, c := range cols {
+			cells[j] = cellText(c.cell(r))
+		}
+		rows[i] = cells
 	}
-	return h
+	return rows
 }
 
-// Row returns one object's cells, matching Headers(res, opts). Cells are
-// already cut to one line, as kubectl prints them.
-func Row(res api.Resource, obj api.Object, opts TableOptions) []string {
-	var cells []string
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		cells = PodRow(o, opts)
-	case *corev1.Node:
-		cells = nodeRow(o, opts)
-	case *corev1.Event:
-		cells = eventRow(o, opts)
-	case *corev1.Namespace:
-		cells = namespaceRow(o, opts)
-	case *corev1.ConfigMap:
-		cells = configMapRow(o, opts)
-	case *corev1.Secret:
-		cells = secretRow(o, opts)
-	default:
-		cells = []string{obj.GetName(), ageOf(obj.GetCreationTimestamp(), opts.Now)}
+// RenderTable writes t as kubectl get's table, aligned by kubectl's tab
+// writer: the headers (unless NoHeaders), then a line per row. Like
+// kubectl, a table without rows prints nothing at all.
+func RenderTable(w io.Writer, t *metav1.Table, opts TableOptions) error {
+	if len(t.Rows) == 0 {
+		return nil
 	}
-	if opts.WithNamespace && res.Namespaced {
-		cells = append([]string{obj.GetNamespace()}, cells...)
-	}
-	// A missing -L label is an empty cell; --show-labels prints <none>.
-	for _, k := range opts.LabelColumns {
-		cells = append(cells, obj.GetLabels()[k])
-	}
-	if opts.ShowLabels {
-		cells = append(cells, FormatLabels(obj.GetLabels()))
-	}
-	for i, c := range cells {
-		cells[i] = tableCell(c)
-	}
-	return cells
-}
-
-// PrintTable writes objects of one resource as kubectl get's table. The
-// caller sorts the objects and handles an empty list (see NoResources).
-func PrintTable(w io.Writer, res api.Resource, objs []api.Object, opts TableOptions) error {
 	tw := NewTabWriter(w)
 	if !opts.NoHeaders {
-		fmt.Fprintln(tw, strings.Join(Headers(res, opts), "\t"))
+		fmt.Fprintln(tw, strings.Join(TableHeaders(t, opts), "\t"))
 	}
-	for _, o := range objs {
-		fmt.Fprintln(tw, strings.Join(Row(res, o, opts), "\t"))
+	for _, cells := range TableRows(t, opts) {
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
 }

@@ -160,7 +160,10 @@ func TestGetOtherTables(t *testing.T) {
 func TestTableCellsStayOnOneLine(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", CreationTimestamp: ago(time.Minute)},
 		Status: corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Bad\x1b[31mReason\nsecond line"}}
-	row := Row(api.Pods, pod, TableOptions{Now: now})
+	row, err := Row(api.Pods, pod, TableOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if row[2] != "Bad^[[31mReason..." {
 		t.Errorf("STATUS cell = %q, want the first line with the escape neutralised and \"...\"", row[2])
 	}

@@ -1,4 +1,4 @@
-package printers
+package tables
 
 import (
 	"testing"
@@ -6,7 +6,25 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podlab/podlab/runtime/api"
 )
+
+func waiting(reason string) corev1.ContainerState {
+	return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}
+}
+
+func terminated(code int32, reason string) corev1.ContainerState {
+	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, StartedAt: ago(2 * time.Minute), FinishedAt: ago(time.Minute)}}
+}
+
+func running() corev1.ContainerState {
+	return corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ago(time.Hour)}}
+}
+
+func lastTerminated(finished time.Duration) corev1.ContainerState {
+	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error", StartedAt: ago(finished + time.Minute), FinishedAt: ago(finished)}}
+}
 
 func status(phase corev1.PodPhase, apps ...corev1.ContainerStatus) corev1.PodStatus {
 	return corev1.PodStatus{Phase: phase, ContainerStatuses: apps}
@@ -14,6 +32,72 @@ func status(phase corev1.PodPhase, apps ...corev1.ContainerStatus) corev1.PodSta
 
 func cs(name string, state corev1.ContainerState, ready bool) corev1.ContainerStatus {
 	return corev1.ContainerStatus{Name: name, State: state, Ready: ready}
+}
+
+// TestPodRows checks whole rows of the lifecycle a lesson walks through.
+func TestPodRows(t *testing.T) {
+	podMeta := func(name string, age time.Duration) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: "default", CreationTimestamp: ago(age)}
+	}
+	one := corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}
+	scheduled := one
+	scheduled.NodeName = "node-1"
+	ips := func(s corev1.PodStatus) corev1.PodStatus {
+		s.PodIP, s.PodIPs = "10.244.0.5", []corev1.PodIP{{IP: "10.244.0.5"}}
+		return s
+	}
+	crashing := cs("app", waiting("CrashLoopBackOff"), false)
+	crashing.RestartCount, crashing.LastTerminationState = 12, lastTerminated(90*time.Second)
+
+	cases := []struct {
+		name string
+		pod  *corev1.Pod
+		want []any
+	}{
+		{"Pending, not scheduled", &corev1.Pod{ObjectMeta: podMeta("new", 5*time.Second), Spec: one, Status: corev1.PodStatus{Phase: corev1.PodPending}},
+			[]any{"new", "0/1", "Pending", "0", "5s", "<none>", "<none>", "<none>", "<none>"}},
+		{"ContainerCreating", &corev1.Pod{ObjectMeta: podMeta("web", 12*time.Second), Spec: scheduled, Status: status(corev1.PodPending, cs("app", waiting("ContainerCreating"), false))},
+			[]any{"web", "0/1", "ContainerCreating", "0", "12s", "<none>", "node-1", "<none>", "<none>"}},
+		{"Running", &corev1.Pod{ObjectMeta: podMeta("web", 3*time.Minute+2*time.Second), Spec: scheduled, Status: ips(status(corev1.PodRunning, cs("app", running(), true)))},
+			[]any{"web", "1/1", "Running", "0", "3m2s", "10.244.0.5", "node-1", "<none>", "<none>"}},
+		{"CrashLoopBackOff with restarts", &corev1.Pod{ObjectMeta: podMeta("crasher", 26*time.Hour), Spec: scheduled, Status: ips(status(corev1.PodRunning, crashing))},
+			[]any{"crasher", "0/1", "CrashLoopBackOff", "12 (90s ago)", "26h", "10.244.0.5", "node-1", "<none>", "<none>"}},
+		{"Completed", &corev1.Pod{ObjectMeta: podMeta("job", 2*24*time.Hour), Spec: scheduled, Status: status(corev1.PodSucceeded, cs("app", terminated(0, "Completed"), false))},
+			[]any{"job", "0/1", "Completed", "0", "2d", "<none>", "node-1", "<none>", "<none>"}},
+		{"Terminating", &corev1.Pod{ObjectMeta: func() metav1.ObjectMeta {
+			m := podMeta("web", time.Hour)
+			m.DeletionTimestamp = agoPtr(time.Second)
+			return m
+		}(),
+			Spec: scheduled, Status: ips(status(corev1.PodRunning, cs("app", running(), true)))},
+			[]any{"web", "1/1", "Terminating", "0", "60m", "10.244.0.5", "node-1", "<none>", "<none>"}},
+		{"Init:0/2", &corev1.Pod{ObjectMeta: podMeta("init-demo", 7*time.Second),
+			Spec:   corev1.PodSpec{NodeName: "node-1", InitContainers: []corev1.Container{{Name: "wait"}, {Name: "seed"}}, Containers: []corev1.Container{{Name: "app"}, {Name: "side"}}},
+			Status: corev1.PodStatus{Phase: corev1.PodPending, InitContainerStatuses: []corev1.ContainerStatus{cs("wait", running(), false), cs("seed", waiting("PodInitializing"), false)}}},
+			[]any{"init-demo", "0/2", "Init:0/2", "0", "7s", "<none>", "node-1", "<none>", "<none>"}},
+		{"nominated", &corev1.Pod{ObjectMeta: podMeta("big", time.Minute), Spec: one, Status: corev1.PodStatus{Phase: corev1.PodPending, NominatedNodeName: "node-2"}},
+			[]any{"big", "0/1", "Pending", "0", "60s", "<none>", "<none>", "node-2", "<none>"}},
+	}
+	for _, c := range cases {
+		wantCells(t, c.name, cells(t, api.Pods, c.pod), c.want...)
+	}
+}
+
+// A finished pod's row says so in its conditions, as upstream's do.
+func TestPodRowConditions(t *testing.T) {
+	for phase, want := range map[corev1.PodPhase]string{corev1.PodSucceeded: "Succeeded", corev1.PodFailed: "Failed", corev1.PodRunning: ""} {
+		tbl, err := For(api.Pods, []api.Object{&corev1.Pod{Status: corev1.PodStatus{Phase: phase}}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conds := tbl.Rows[0].Conditions
+		switch {
+		case want == "" && len(conds) != 0:
+			t.Errorf("%s: conditions %v, want none", phase, conds)
+		case want != "" && (len(conds) != 1 || conds[0].Type != metav1.RowCompleted || conds[0].Status != metav1.ConditionTrue || conds[0].Reason != want):
+			t.Errorf("%s: conditions %v, want Completed=True because %s", phase, conds, want)
+		}
+	}
 }
 
 func TestPodStatusColumn(t *testing.T) {
@@ -66,6 +150,9 @@ func TestPodStatusColumn(t *testing.T) {
 		if got := PodStatus(&c.pod); got != c.want {
 			t.Errorf("%s: STATUS %q, want %q", c.name, got, c.want)
 		}
+		if got := cells(t, api.Pods, &c.pod)[2]; got != c.want {
+			t.Errorf("%s: the row's STATUS %q, want %q", c.name, got, c.want)
+		}
 	}
 }
 
@@ -84,8 +171,8 @@ func TestPodReadyAndRestarts(t *testing.T) {
 		{"no restarts", corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}, {Name: "b"}}},
 			Status: status(corev1.PodRunning, cs("a", running(), true), cs("b", running(), false))}, "1/2", "Running", "0"},
 		{"restarts with the latest finish", corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}, {Name: "b"}}},
-			Status: status(corev1.PodRunning, withRestarts(cs("a", running(), true), 2, 10*time.Minute), withRestarts(cs("b", running(), true), 3, 45*time.Second))},
-			"2/2", "Running", "5 (45s ago)"},
+			Status: status(corev1.PodRunning, withRestarts(cs("a", running(), true), 2, 10*time.Minute), withRestarts(cs("b", running(), true), 3, 5*time.Second))},
+			"2/2", "Running", "5 (5s ago)"},
 		{"restarts without a last state", corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}}},
 			Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "a", State: running(), Ready: true, RestartCount: 4}}}},
 			"1/1", "Running", "4"},
@@ -93,7 +180,7 @@ func TestPodReadyAndRestarts(t *testing.T) {
 			Status: corev1.PodStatus{Phase: corev1.PodPending,
 				InitContainerStatuses: []corev1.ContainerStatus{withRestarts(cs("i", waiting("CrashLoopBackOff"), false), 3, 2*time.Hour)},
 				ContainerStatuses:     []corev1.ContainerStatus{cs("a", waiting("PodInitializing"), false)}}},
-			"0/1", "Init:CrashLoopBackOff", "3 (120m ago)"}, // HumanDuration keeps minutes below 3h,
+			"0/1", "Init:CrashLoopBackOff", "3 (120m ago)"}, // HumanDuration keeps minutes below 3h
 		{"finished init restarts no longer count", corev1.Pod{Spec: corev1.PodSpec{InitContainers: []corev1.Container{{Name: "i"}}, Containers: []corev1.Container{{Name: "a"}}},
 			Status: corev1.PodStatus{Phase: corev1.PodRunning,
 				InitContainerStatuses: []corev1.ContainerStatus{withRestarts(cs("i", terminated(0, "Completed"), false), 3, 2*time.Hour)},
@@ -118,21 +205,18 @@ func TestPodReadyAndRestarts(t *testing.T) {
 			"0/2", "Init:0/1", "0"},
 	}
 	for _, c := range cases {
-		row := PodRow(&c.pod, TableOptions{Now: now})
+		row := cells(t, api.Pods, &c.pod)
 		if row[1] != c.ready || row[2] != c.status || row[3] != c.restarts {
 			t.Errorf("%s: READY %q STATUS %q RESTARTS %q, want %q %q %q", c.name, row[1], row[2], row[3], c.ready, c.status, c.restarts)
 		}
 	}
 }
 
-func TestPodWideColumns(t *testing.T) {
-	pod := corev1.Pod{
+func TestPodWideCells(t *testing.T) {
+	pod := &corev1.Pod{
 		Spec: corev1.PodSpec{ReadinessGates: []corev1.PodReadinessGate{{ConditionType: "example.com/a"}, {ConditionType: "example.com/b"}}},
 		Status: corev1.PodStatus{PodIP: "10.0.0.9", PodIPs: []corev1.PodIP{{IP: "10.0.0.9"}, {IP: "fd00::9"}},
 			Conditions: []corev1.PodCondition{{Type: "example.com/a", Status: corev1.ConditionTrue}, {Type: "example.com/b", Status: corev1.ConditionFalse}}},
 	}
-	row := PodRow(&pod, TableOptions{Now: now, Wide: true})
-	if got := row[5:]; got[0] != "10.0.0.9" || got[1] != "<none>" || got[2] != "<none>" || got[3] != "1/2" {
-		t.Errorf("wide cells = %q, want IP, <none>, <none>, 1/2", got)
-	}
+	wantCells(t, "wide", cells(t, api.Pods, pod)[5:], "10.0.0.9", "<none>", "<none>", "1/2")
 }

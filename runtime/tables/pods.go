@@ -1,39 +1,52 @@
-package printers
+package tables
 
 import (
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func podHeaders(opts TableOptions) []string {
-	h := []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}
-	if opts.Wide {
-		h = append(h, "IP", "NODE", "NOMINATED NODE", "READINESS GATES")
-	}
-	return h
-}
+var podPrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("Ready", typeString, "The aggregate readiness state of this pod for accepting traffic."),
+		col("Status", typeString, "The aggregate status of the containers in this pod."),
+		col("Restarts", typeString, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+		ageCol(),
+		wide("IP", typeString, corev1.PodStatus{}.SwaggerDoc()["podIP"]),
+		wide("Node", typeString, corev1.PodSpec{}.SwaggerDoc()["nodeName"]),
+		wide("Nominated Node", typeString, corev1.PodStatus{}.SwaggerDoc()["nominatedNodeName"]),
+		wide("Readiness Gates", typeString, corev1.PodSpec{}.SwaggerDoc()["readinessGates"]),
+	},
+	podRow,
+)
 
-// PodRow is a pod's cells of `kubectl get pods` (NAME READY STATUS RESTARTS
-// AGE, and with Wide: IP NODE NOMINATED NODE READINESS GATES), without the
-// namespace and label columns that Row adds.
-func PodRow(p *corev1.Pod, opts TableOptions) []string {
+// podRow: NAME READY STATUS RESTARTS AGE, then IP NODE NOMINATED NODE
+// READINESS GATES. A finished pod's row carries the Completed condition,
+// with the phase as its reason, as upstream's rows do.
+func podRow(p *corev1.Pod, now time.Time) metav1.TableRow {
 	s := summarizePod(p)
 	restarts := fmt.Sprint(s.restarts)
-	// Newer kubectl appends how long ago the latest restart happened.
 	if s.restarts != 0 && !s.lastRestart.IsZero() {
-		restarts = fmt.Sprintf("%d (%s ago)", s.restarts, Age(s.lastRestart, opts.Now))
+		restarts = fmt.Sprintf("%d (%s ago)", s.restarts, Age(s.lastRestart, now))
 	}
-	cells := []string{p.Name, fmt.Sprintf("%d/%d", s.ready, s.total), s.status, restarts, ageOf(p.CreationTimestamp, opts.Now)}
-	if opts.Wide {
-		ip := ""
-		if len(p.Status.PodIPs) > 0 {
-			ip = p.Status.PodIPs[0].IP
-		}
-		cells = append(cells, orNone(ip), orNone(p.Spec.NodeName), orNone(p.Status.NominatedNodeName), readinessGates(p))
+	ip := ""
+	if len(p.Status.PodIPs) > 0 {
+		ip = p.Status.PodIPs[0].IP
 	}
-	return cells
+	row := metav1.TableRow{Cells: []any{
+		p.Name, fmt.Sprintf("%d/%d", s.ready, s.total), s.status, restarts, age(p.CreationTimestamp, now),
+		orNone(ip), orNone(p.Spec.NodeName), orNone(p.Status.NominatedNodeName), readinessGates(p),
+	}}
+	switch p.Status.Phase {
+	case corev1.PodSucceeded:
+		row.Conditions = []metav1.TableRowCondition{{Type: metav1.RowCompleted, Status: metav1.ConditionTrue, Reason: string(corev1.PodSucceeded), Message: "The pod has completed successfully."}}
+	case corev1.PodFailed:
+		row.Conditions = []metav1.TableRowCondition{{Type: metav1.RowCompleted, Status: metav1.ConditionTrue, Reason: string(corev1.PodFailed), Message: "The pod failed."}}
+	}
+	return row
 }
 
 // readinessGates is "true/total" over the pod's readiness gates, or <none>.
@@ -55,10 +68,11 @@ func readinessGates(p *corev1.Pod) string {
 	return fmt.Sprintf("%d/%d", met, len(p.Spec.ReadinessGates))
 }
 
-// PodStatus is the STATUS column of `kubectl get pods`.
+// PodStatus is the STATUS cell of a pod's row (Running, CrashLoopBackOff,
+// Init:0/1, Completed, Terminating, …).
 func PodStatus(p *corev1.Pod) string { return summarizePod(p).status }
 
-// podSummary holds the columns kubectl's printPod computes in one pass.
+// podSummary holds the cells upstream's pod printer computes in one pass.
 type podSummary struct {
 	ready, total int
 	status       string
@@ -66,7 +80,7 @@ type podSummary struct {
 	lastRestart  time.Time
 }
 
-// summarizePod follows kubectl's printPod (k8s 1.29+):
+// summarizePod follows upstream's pod printer (k8s 1.29+):
 //   - STATUS starts as status.reason or the phase (SchedulingGated when the
 //     PodScheduled condition says so);
 //   - init containers in order: a successful one is skipped, a started

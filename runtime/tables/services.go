@@ -1,0 +1,135 @@
+package tables
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// This file holds the tables of services and endpoints.
+
+var servicePrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("Type", typeString, corev1.ServiceSpec{}.SwaggerDoc()["type"]),
+		col("Cluster-IP", typeString, corev1.ServiceSpec{}.SwaggerDoc()["clusterIP"]),
+		col("External-IP", typeString, corev1.ServiceSpec{}.SwaggerDoc()["externalIPs"]),
+		col("Port(s)", typeString, corev1.ServiceSpec{}.SwaggerDoc()["ports"]),
+		ageCol(),
+		wide("Selector", typeString, corev1.ServiceSpec{}.SwaggerDoc()["selector"]),
+	},
+	func(s *corev1.Service, now time.Time) metav1.TableRow {
+		clusterIP := "<none>"
+		if len(s.Spec.ClusterIPs) > 0 {
+			clusterIP = s.Spec.ClusterIPs[0]
+		}
+		return metav1.TableRow{Cells: []any{
+			s.Name, string(s.Spec.Type), clusterIP, serviceExternalIP(s), orNone(servicePorts(s.Spec.Ports)),
+			age(s.CreationTimestamp, now), labels.FormatLabels(s.Spec.Selector),
+		}}
+	},
+)
+
+// serviceExternalIP depends on the type: the external IPs of a ClusterIP or
+// NodePort service (or <none>), a load balancer's ingress addresses and
+// external IPs (or <pending> while it has none), an ExternalName's name.
+// Upstream clips a long load-balancer list to 16 characters only in
+// client-side non-wide output; a served table, like this one, never does.
+func serviceExternalIP(s *corev1.Service) string {
+	switch s.Spec.Type {
+	case corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort:
+		return orNone(strings.Join(s.Spec.ExternalIPs, ","))
+	case corev1.ServiceTypeLoadBalancer:
+		ips := loadBalancerAddresses(s.Status.LoadBalancer)
+		ips = append(ips, s.Spec.ExternalIPs...)
+		if len(ips) == 0 {
+			return "<pending>"
+		}
+		return strings.Join(ips, ",")
+	case corev1.ServiceTypeExternalName:
+		return s.Spec.ExternalName
+	}
+	return "<unknown>"
+}
+
+// loadBalancerAddresses are the ingress points' IPs (or host names), sorted
+// and without duplicates.
+func loadBalancerAddresses(lb corev1.LoadBalancerStatus) []string {
+	set := map[string]bool{}
+	for _, in := range lb.Ingress {
+		switch {
+		case in.IP != "":
+			set[in.IP] = true
+		case in.Hostname != "":
+			set[in.Hostname] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// servicePorts is "80/TCP", or "80:30080/TCP" with a node port, comma-joined.
+func servicePorts(ports []corev1.ServicePort) string {
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = fmt.Sprintf("%d/%s", p.Port, p.Protocol)
+		if p.NodePort > 0 {
+			parts[i] = fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, p.Protocol)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+var endpointsPrinter = typed(
+	[]metav1.TableColumnDefinition{nameCol(), col("Endpoints", typeString, corev1.Endpoints{}.SwaggerDoc()["subsets"]), ageCol()},
+	func(e *corev1.Endpoints, now time.Time) metav1.TableRow {
+		return metav1.TableRow{Cells: []any{e.Name, endpointList(e), age(e.CreationTimestamp, now)}}
+	},
+)
+
+// endpointList shows at most three endpoints — ip:port for every port of
+// a subset, the bare IP for a subset without ports — and "+ N more..." for
+// the rest; <none> without subsets.
+func endpointList(e *corev1.Endpoints) string {
+	if len(e.Subsets) == 0 {
+		return "<none>"
+	}
+	const shown = 3
+	var list []string
+	total := 0
+	add := func(s string) {
+		total++
+		if len(list) < shown {
+			list = append(list, s)
+		}
+	}
+	for _, ss := range e.Subsets {
+		if len(ss.Ports) == 0 {
+			for _, a := range ss.Addresses {
+				add(a.IP)
+			}
+			continue
+		}
+		for _, p := range ss.Ports {
+			for _, a := range ss.Addresses {
+				add(net.JoinHostPort(a.IP, strconv.Itoa(int(p.Port))))
+			}
+		}
+	}
+	out := strings.Join(list, ",")
+	if total > shown {
+		out += fmt.Sprintf(" + %d more...", total-shown)
+	}
+	return out
+}
