@@ -14,11 +14,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/store"
 )
 
 // Evaluator evaluates checks against the lab through its API. It remembers
@@ -148,7 +148,7 @@ func (e *Evaluator) evalPod(ctx context.Context, pc PodCheck) (bool, string) {
 		if err != nil {
 			return false, err.Error()
 		}
-		objs, _, err := e.Client.List(ctx, api.Pods, ns(pc.Namespace), store.ListOptions{LabelSelector: sel})
+		objs, _, err := e.Client.List(ctx, api.Pods, ns(pc.Namespace), metav1.ListOptions{LabelSelector: sel.String()})
 		if err != nil {
 			return false, err.Error()
 		}
@@ -269,7 +269,7 @@ func (e *Evaluator) evalEvent(ctx context.Context, ec EventCheck) (bool, string)
 			return false, err.Error()
 		}
 	}
-	objs, _, err := e.Client.List(ctx, api.Events, ns(ec.Namespace), store.ListOptions{})
+	objs, _, err := e.Client.List(ctx, api.Events, ns(ec.Namespace), metav1.ListOptions{})
 	if err != nil {
 		return false, err.Error()
 	}
@@ -311,7 +311,7 @@ func (e *Evaluator) evalLogs(ctx context.Context, lc LogsCheck) (bool, string) {
 		return false, err.Error()
 	}
 	tail := int64(500)
-	rc, err := e.Client.Logs(ctx, ns(lc.Namespace), lc.Pod, client.LogOptions{Container: lc.Container, TailLines: &tail, Previous: lc.Previous})
+	rc, err := e.Client.Logs(ctx, ns(lc.Namespace), lc.Pod, &corev1.PodLogOptions{Container: lc.Container, TailLines: &tail, Previous: lc.Previous})
 	if err != nil {
 		return false, err.Error()
 	}

@@ -7,19 +7,19 @@ import (
 )
 
 // SetDefaults fills the fields the Kubernetes API server defaults (the v1
-// defaulting functions in pkg/apis/core/v1/defaults.go plus the admission
-// plugins every cluster runs), so objects read back look as on a real cluster.
+// defaulting functions in pkg/apis/core/v1/defaults.go), so objects read
+// back look as on a real cluster; what admission plugins add is
+// runtime/admission's, and what a new object's status starts as is the
+// registry's.
 func SetDefaults(obj Object) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		defaultPod(o)
 	case *corev1.Namespace:
-		// Namespaces start Active with the kubernetes finalizer.
+		// SetDefaults_NamespaceStatus. The kubernetes finalizer is the
+		// registry's: it may be removed during the namespace's life.
 		if o.Status.Phase == "" {
 			o.Status.Phase = corev1.NamespaceActive
-		}
-		if len(o.Spec.Finalizers) == 0 {
-			o.Spec.Finalizers = []corev1.FinalizerName{corev1.FinalizerKubernetes}
 		}
 	case *corev1.Secret:
 		if o.Type == "" {
@@ -63,25 +63,6 @@ func defaultPod(p *corev1.Pod) {
 	if s.EnableServiceLinks == nil {
 		s.EnableServiceLinks = ptr(corev1.DefaultEnableServiceLinks)
 	}
-	// The ServiceAccount admission plugin.
-	if s.ServiceAccountName == "" {
-		s.ServiceAccountName = "default"
-	}
-	// The Priority admission plugin (no PriorityClass: priority 0).
-	if s.Priority == nil {
-		s.Priority = ptr(int32(0))
-	}
-	if s.PreemptionPolicy == nil {
-		s.PreemptionPolicy = ptr(corev1.PreemptLowerPriority)
-	}
-	// The DefaultTolerationSeconds admission plugin: 300 s for not-ready and unreachable.
-	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
-		if !hasToleration(s.Tolerations, key) {
-			s.Tolerations = append(s.Tolerations, corev1.Toleration{
-				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300)),
-			})
-		}
-	}
 	for i := range s.Volumes {
 		defaultVolume(&s.Volumes[i])
 	}
@@ -91,21 +72,6 @@ func defaultPod(p *corev1.Pod) {
 	for i := range s.Containers {
 		defaultContainer(&s.Containers[i])
 	}
-	if p.Status.Phase == "" {
-		p.Status.Phase = corev1.PodPending
-	}
-	if p.Status.QOSClass == "" {
-		p.Status.QOSClass = QOSClass(p)
-	}
-}
-
-func hasToleration(ts []corev1.Toleration, key string) bool {
-	for _, t := range ts {
-		if t.Key == key && (t.Effect == corev1.TaintEffectNoExecute || t.Effect == "") {
-			return true
-		}
-	}
-	return false
 }
 
 func defaultVolume(v *corev1.Volume) {

@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -50,11 +51,12 @@ var (
 	Namespaces = Resource{Name: "namespaces", Kind: "Namespace", ListKind: "NamespaceList", Singular: "namespace", Short: []string{"ns"}, New: func() Object { return &corev1.Namespace{} }}
 	Events     = Resource{Name: "events", Kind: "Event", ListKind: "EventList", Singular: "event", Short: []string{"ev"}, Namespaced: true, New: func() Object { return &corev1.Event{} }}
 	ConfigMaps = Resource{Name: "configmaps", Kind: "ConfigMap", ListKind: "ConfigMapList", Singular: "configmap", Short: []string{"cm"}, Namespaced: true, New: func() Object { return &corev1.ConfigMap{} }}
+	Leases     = Resource{Name: "leases", Kind: "Lease", ListKind: "LeaseList", Singular: "lease", Namespaced: true, Group: "coordination.k8s.io", Version: "v1", New: func() Object { return &coordinationv1.Lease{} }}
 	Secrets    = Resource{Name: "secrets", Kind: "Secret", ListKind: "SecretList", Singular: "secret", Namespaced: true, New: func() Object { return &corev1.Secret{} }}
 )
 
 // All lists every resource the lab serves.
-var All = []Resource{Pods, Nodes, Namespaces, Events, ConfigMaps, Secrets}
+var All = []Resource{Pods, Nodes, Namespaces, Events, ConfigMaps, Secrets, Leases}
 
 // Lookup finds a resource by plural, singular, short name or kind, case-insensitively
 // ("pods", "pod", "po", "Pod").
@@ -98,6 +100,8 @@ func ForObject(obj Object) (Resource, bool) {
 		return ConfigMaps, true
 	case *corev1.Secret:
 		return Secrets, true
+	case *coordinationv1.Lease:
+		return Leases, true
 	}
 	return Resource{}, false
 }
@@ -105,7 +109,7 @@ func ForObject(obj Object) (Resource, bool) {
 // SetTypeMeta fills apiVersion and kind, which typed Go objects leave empty.
 func SetTypeMeta(obj Object) {
 	if r, ok := ForObject(obj); ok {
-		obj.GetObjectKind().SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind(r.Kind))
+		obj.GetObjectKind().SetGroupVersionKind(r.GroupVersion().WithKind(r.Kind))
 	}
 }
 

@@ -1,123 +1,215 @@
-// Package apiserver serves the lab's Kubernetes-shaped REST API
-// (/api/v1/namespaces/{ns}/pods/..., ?watch=true, pods/{name}/log and /exec)
-// over a unix socket: it decodes strictly, defaults, validates and admits
-// objects, implements the API server's graceful pod deletion and namespace
-// termination, and stores objects through runtime/store. Logs and exec are
-// delegated to the node agent (PodIO).
 package apiserver
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
-	"os"
-	"strings"
-	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	restclient "k8s.io/client-go/rest"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/store"
+	"github.com/podlab/podlab/runtime/registry"
 )
 
-// PodIO streams a pod container's logs and runs commands in it; the kubelet implements it.
-type PodIO interface {
-	Logs(ctx context.Context, pod *corev1.Pod, opts client.LogOptions) (io.ReadCloser, error)
-	Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error)
-	// Attach connects to the container's main process; it returns when that ends.
-	Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error)
-}
-
-// Admitter applies policy to objects being created or updated; it may reject
-// them or return warnings sent to the client as `Warning:` headers.
-type Admitter interface {
-	Admit(ctx context.Context, op string, res api.Resource, obj api.Object) ([]string, error)
-}
-
-// Config wires the server.
+// Config wires the API server.
 type Config struct {
-	Store  store.API
-	PodIO  PodIO
-	Admit  Admitter // optional
-	Status func(context.Context) client.ServerStatus
-	// Logf receives one line per request (nil: the standard logger).
-	Logf func(format string, args ...any)
+	// Storage hands every resource its storage (runtime/storage's Decorator).
+	Storage generic.StorageDecorator
+	// PodIO serves logs, exec, attach and port-forward (the node agent).
+	PodIO registry.PodIO
+	// Admission are the lab's admission plugins, run after upstream's
+	// NamespaceLifecycle.
+	Admission []admission.Interface
+	// Listener is the loopback TCP listener of the TLS endpoint.
+	Listener net.Listener
+	// Certs are the lab's CA, serving certificate and key (PEM).
+	CACert, ServingCert, ServingKey []byte
+	// Users maps bearer tokens to the users they authenticate.
+	Users map[string]User
+	// LoopbackToken authenticates the lab's own components as
+	// system:apiserver (generated when empty); ClientConfig builds their
+	// client configuration from it.
+	LoopbackToken string
+	// EventTTL is how long events are kept (default 1 h).
+	EventTTL time.Duration
+	// Extra handlers served beside the API (e.g. podlab's /podlab/v1/status).
+	Extra map[string]http.Handler
 }
 
-// Server is the API server.
+// User is who a bearer token or client certificate stands for.
+type User struct {
+	Name   string
+	Groups []string
+}
+
+// Server is a running API server.
 type Server struct {
-	cfg Config
-
-	mu         sync.Mutex
-	finalizing map[string]bool // namespaces whose content is being removed
+	generic  *genericapiserver.GenericAPIServer
+	loopback *restclient.Config
+	unixAuth string // the header the unix socket's requests carry
 }
 
-// New returns a server.
-func New(cfg Config) *Server {
-	if cfg.Logf == nil {
-		cfg.Logf = log.Printf
-	}
-	s := &Server{cfg: cfg, finalizing: map[string]bool{}}
-	s.resumeNamespaceTermination()
-	return s
-}
+// longRunning are the requests the request timeout does not end (upstream's
+// kube-apiserver list).
+var longRunning = genericfilters.BasicLongRunningRequestCheck(
+	sets.NewString("watch", "proxy"),
+	sets.NewString("attach", "exec", "proxy", "log", "portforward"),
+)
 
-// ListenUnix listens on a unix socket at path, mode 0600, replacing a stale
-// socket file (one nobody answers on any more).
-func ListenUnix(path string) (net.Listener, error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("listening on %s: another server answers there", path)
-		}
-		os.Remove(path)
+// New builds the API server; Run serves it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Listener == nil || cfg.Storage == nil {
+		return nil, fmt.Errorf("apiserver: a listener and storage are required")
 	}
-	old := umask(0o177)
-	ln, err := net.Listen("unix", path)
-	umask(old)
+	loopbackToken, unixToken := cfg.LoopbackToken, randomToken()
+	if loopbackToken == "" {
+		loopbackToken = randomToken()
+	}
+	users := map[string]User{
+		loopbackToken: {Name: "system:apiserver", Groups: []string{"system:masters"}},
+		unixToken:     {Name: "podlab", Groups: []string{"system:masters"}},
+	}
+	for t, u := range cfg.Users {
+		users[t] = u
+	}
+	c := genericapiserver.NewConfig(api.Codecs)
+	c.EffectiveVersion = effectiveVersion()
+	c.LongRunningFunc = longRunning
+	c.EnableProfiling = false
+	c.EnableMetrics = false
+
+	serving, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", cfg.ServingCert, cfg.ServingKey)
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: serving certificate: %w", err)
+	}
+	clientCA, err := dynamiccertificates.NewStaticCAContent("client-ca", cfg.CACert)
+	if err != nil {
+		return nil, fmt.Errorf("apiserver: client CA: %w", err)
+	}
+	c.SecureServing = &genericapiserver.SecureServingInfo{Listener: cfg.Listener, Cert: serving, ClientCA: clientCA}
+	c.Authentication.Authenticator, err = requestAuthenticator(cfg.CACert, users)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
+	authz := authorizerfactory.NewAlwaysAllowAuthorizer()
+	c.Authorization.Authorizer = authz
+	c.RuleResolver = authz
+	c.ExternalAddress = cfg.Listener.Addr().String()
+	c.LoopbackClientConfig = ClientConfig(cfg.Listener.Addr().String(), cfg.CACert, loopbackToken)
+	c.OpenAPIConfig, c.OpenAPIV3Config = openAPIConfigs()
+
+	client, err := kubernetes.NewForConfig(c.LoopbackClientConfig)
+	if err != nil {
 		return nil, err
 	}
-	return ln, nil
-}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	lifecycle, err := namespaceLifecycle(client, factory)
+	if err != nil {
+		return nil, err
+	}
+	c.AdmissionControl = admission.NewChainHandler(append([]admission.Interface{lifecycle}, cfg.Admission...)...)
 
-// Handler returns the HTTP handler of the API.
-func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		s.route(rec, r)
-		if !strings.HasSuffix(r.URL.Path, "/healthz") && r.URL.Path != "/podlab/v1/status" {
-			s.cfg.Logf("%s %s %d %s", r.Method, r.URL.RequestURI(), rec.code, time.Since(start).Round(time.Millisecond))
-		}
+	completed := c.Complete(factory)
+	g, err := completed.New("podlab-apiserver", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	if err := installGroups(g, cfg, authz); err != nil {
+		return nil, err
+	}
+	for path, h := range cfg.Extra {
+		g.Handler.NonGoRestfulMux.Handle(path, h)
+	}
+	g.AddPostStartHookOrDie("start-informers", func(ctx genericapiserver.PostStartHookContext) error {
+		factory.Start(ctx.Done())
+		return nil
 	})
+	g.AddPostStartHookOrDie("system-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
+		return ensureSystemNamespaces(ctx, client)
+	})
+	return &Server{generic: g, loopback: c.LoopbackClientConfig, unixAuth: "Bearer " + unixToken}, nil
 }
 
-// statusRecorder remembers the response code for the request log, and still
-// lets handlers flush and hijack.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
+// allowAll is the lab's authorizer: it has no RBAC yet, so every
+// authenticated user may do everything.
+type allowAll interface {
+	authorizer.Authorizer
+	authorizer.RuleResolver
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	s.code = code
-	s.ResponseWriter.WriteHeader(code)
+// installGroups installs the core group (/api/v1) and the review groups.
+func installGroups(g *genericapiserver.GenericAPIServer, cfg Config, authz allowAll) error {
+	regCfg := registry.Config{RESTOptions: restOptions{decorator: cfg.Storage}, PodIO: cfg.PodIO, EventTTL: cfg.EventTTL}
+	core, err := registry.Core(regCfg)
+	if err != nil {
+		return err
+	}
+	legacy := genericapiserver.NewDefaultAPIGroupInfo("", api.Scheme, api.ParameterCodec, api.Codecs)
+	legacy.VersionedResourcesStorageMap["v1"] = core
+	if err := g.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &legacy); err != nil {
+		return fmt.Errorf("apiserver: installing the core group: %w", err)
+	}
+	coordination, err := registry.Coordination(regCfg)
+	if err != nil {
+		return err
+	}
+	for group, storage := range map[string]map[string]rest.Storage{
+		"authorization.k8s.io":  registry.Authorization(authz, authz),
+		"authentication.k8s.io": registry.Authentication(),
+		"coordination.k8s.io":   coordination,
+	} {
+		info := genericapiserver.NewDefaultAPIGroupInfo(group, api.Scheme, api.ParameterCodec, api.Codecs)
+		info.VersionedResourcesStorageMap["v1"] = storage
+		if err := g.InstallAPIGroup(&info); err != nil {
+			return fmt.Errorf("apiserver: installing %s: %w", group, err)
+		}
+	}
+	return nil
 }
 
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+// Run serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	return s.generic.PrepareRun().RunWithContext(ctx)
+}
+
+// ClientConfig is the client configuration of the lab's own components: the
+// TLS endpoint at addr, trusted through the lab's CA, with the loopback
+// token; rate limits are generous, as for kube-apiserver's loopback client.
+func ClientConfig(addr string, caPEM []byte, token string) *restclient.Config {
+	return &restclient.Config{
+		Host:            "https://" + addr,
+		BearerToken:     token,
+		QPS:             200,
+		Burst:           400,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: caPEM},
 	}
 }
 
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+// RandomToken is a fresh bearer token.
+func RandomToken() string { return randomToken() }
+
+// LoopbackConfig is the client configuration the lab's own components use.
+func (s *Server) LoopbackConfig() *restclient.Config { return restclient.CopyConfig(s.loopback) }
+
+// UnixHandler serves the API to podlab's CLI on the unix socket: whoever may
+// open the socket acts as the lab's user.
+func (s *Server) UnixHandler() http.Handler {
+	h := s.generic.Handler
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", s.unixAuth)
+		h.ServeHTTP(w, r)
+	})
+}

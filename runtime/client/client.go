@@ -1,7 +1,9 @@
-// Package client is the typed client of the lab's API over its unix socket.
-// The CLI, the TUI and exercise checks use it; it speaks the Kubernetes-shaped
-// REST API served by runtime/apiserver (/api/v1/...), plus podlab's own
-// /podlab/v1/status. It imports runtime/api and runtime/store (for option types).
+// Package client is podlab's own client of the lab's API: the CLI, the TUI
+// and exercise checks use it. It speaks the Kubernetes API with client-go's
+// REST client over the lab's unix socket — typed objects of runtime/api,
+// upstream's wire options (metav1.ListOptions, corev1.PodLogOptions, …) —
+// with exec, attach and port-forward over client-go's SPDY streams, plus
+// podlab's own /podlab/v1/status.
 package client
 
 import (
@@ -9,64 +11,54 @@ import (
 	"io"
 	"time"
 
-	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/podlab/podlab/runtime/api"
 )
 
 // Interface is what callers use (tests substitute a fake).
 type Interface interface {
-	// Create creates obj (namespace from obj, defaulted by the server) and
-	// returns the stored object and any warnings the server sent (kubectl's "Warning:" lines).
-	Create(ctx context.Context, res api.Resource, obj api.Object) (api.Object, []string, error)
+	// Create creates obj (namespace from obj, "default" if empty) and
+	// returns the stored object and the server's warnings (kubectl's
+	// "Warning:" lines).
+	Create(ctx context.Context, res api.Resource, obj api.Object, opts metav1.CreateOptions) (api.Object, []string, error)
 	Get(ctx context.Context, res api.Resource, namespace, name string) (api.Object, error)
-	// List lists; namespace "" lists all namespaces.
-	List(ctx context.Context, res api.Resource, namespace string, opts store.ListOptions) ([]api.Object, string, error)
+	// List lists; namespace "" lists all namespaces. It returns the list's resourceVersion.
+	List(ctx context.Context, res api.Resource, namespace string, opts metav1.ListOptions) ([]api.Object, string, error)
 	// Update replaces obj (optimistic concurrency on its resourceVersion).
-	Update(ctx context.Context, res api.Resource, obj api.Object) (api.Object, []string, error)
-	// Patch applies a patch of the given type (types.StrategicMergePatchType,
-	// types.MergePatchType or types.JSONPatchType).
-	Patch(ctx context.Context, res api.Resource, namespace, name string, pt types.PatchType, data []byte) (api.Object, []string, error)
-	// Delete deletes an object. gracePeriod nil: the object's default;
-	// for pods, the server marks the pod terminating and the kubelet finishes it.
-	Delete(ctx context.Context, res api.Resource, namespace, name string, opts DeleteOptions) (api.Object, error)
-	// Watch streams changes after sinceRV ("" = from now) until ctx ends.
-	Watch(ctx context.Context, res api.Resource, namespace string, opts store.ListOptions, sinceRV string) (<-chan store.WatchEvent, error)
+	Update(ctx context.Context, res api.Resource, obj api.Object, opts metav1.UpdateOptions) (api.Object, []string, error)
+	// Patch applies a patch of type pt (strategic merge, merge, JSON, or apply).
+	Patch(ctx context.Context, res api.Resource, namespace, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions) (api.Object, []string, error)
+	// Delete deletes an object; it returns the object as the server left it
+	// (a pod marked for graceful deletion), or nil when the server answers
+	// with a status only.
+	Delete(ctx context.Context, res api.Resource, namespace, name string, opts metav1.DeleteOptions) (api.Object, error)
+	// Watch streams changes after opts.ResourceVersion ("" = the current
+	// state first, as ADDED events) until ctx ends or the server ends the watch.
+	Watch(ctx context.Context, res api.Resource, namespace string, opts metav1.ListOptions) (<-chan watch.Event, error)
 
-	// Logs streams a pod container's log (GET .../pods/{name}/log).
-	Logs(ctx context.Context, namespace, pod string, opts LogOptions) (io.ReadCloser, error)
-	// Exec runs a command in a pod container (POST .../pods/{name}/exec) and returns its exit code.
+	// Logs streams a pod container's log.
+	Logs(ctx context.Context, namespace, pod string, opts *corev1.PodLogOptions) (io.ReadCloser, error)
+	// Exec runs a command in a pod container and returns its exit code.
 	Exec(ctx context.Context, namespace, pod string, opts ExecOptions) (int, error)
-	// Attach connects to a pod container's main process (POST .../pods/{name}/attach).
+	// Attach connects to a pod container's main process until it ends.
 	Attach(ctx context.Context, namespace, pod string, opts ExecOptions) error
-	// PortForward relays one connection to a pod's port (POST .../pods/{name}/portforward).
-	PortForward(ctx context.Context, namespace, pod string, port int, conn io.ReadWriter) error
+	// PortForward forwards local ports ("8080:80", ":80") on addresses to a
+	// pod, as kubectl port-forward, until ctx ends; ready is closed once it
+	// listens.
+	PortForward(ctx context.Context, namespace, pod string, addresses, ports []string, ready chan struct{}, out, errOut io.Writer) error
 
 	// Status describes the running control plane.
 	Status(ctx context.Context) (ServerStatus, error)
 }
 
-// DeleteOptions mirrors metav1.DeleteOptions' fields that kubectl uses.
-type DeleteOptions struct {
-	GracePeriodSeconds *int64
-	// Force with a zero grace period removes the object at once (kubectl --force).
-	Force bool
-}
-
-// LogOptions mirrors corev1.PodLogOptions.
-type LogOptions struct {
-	Container  string
-	Follow     bool
-	Previous   bool
-	TailLines  *int64
-	Since      time.Duration
-	Timestamps bool
-}
-
 // TermSize is a terminal size.
 type TermSize struct{ Width, Height uint16 }
 
-// ExecOptions describes a command run in a container.
+// ExecOptions connects a command run in a container to the caller's streams.
 type ExecOptions struct {
 	Container string
 	Command   []string
@@ -92,4 +84,14 @@ type ServerStatus struct {
 	Pods            int       `json:"pods"`
 	AllowPrivileged bool      `json:"allowPrivileged"`
 	AllowHostPaths  bool      `json:"allowHostPaths"`
+	// APIServer is the TLS endpoint real clients use (https://127.0.0.1:port).
+	APIServer string `json:"apiServer"`
+	// Kubeconfig is the lab's kubeconfig file for kubectl and k9s.
+	Kubeconfig string `json:"kubeconfig"`
+}
+
+// ResumeFrom is opts for a watch that resumes after resourceVersion rv.
+func ResumeFrom(opts metav1.ListOptions, rv string) metav1.ListOptions {
+	opts.ResourceVersion = rv
+	return opts
 }

@@ -1,115 +1,55 @@
-// Package events records Kubernetes Events into the store for the control
-// plane's components (the scheduler, the kubelet): an event names the object
-// it is about, a reason and a message in upstream's wording, and repeats of
-// the same event are folded into one with a count, as the upstream event
-// recorder does. It imports runtime/api and runtime/store.
+// Package events records the control plane's Kubernetes Events through the
+// API, with client-go's own recorder (k8s.io/client-go/tools/record): an
+// event names the object it is about (and the field, e.g. one container), a
+// reason and a message in upstream's wording; repeats fold into one event
+// with a count, similar events aggregate and floods are filtered, exactly as
+// the kubelet's and the scheduler's events do upstream.
 package events
 
 import (
 	"fmt"
-	"log"
-	"strings"
-	"sync"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
 )
 
-// maxSeen bounds the identities a recorder remembers for folding repeats.
-const maxSeen = 4096
+// Broadcaster delivers the events of every component of the lab to the API.
+type Broadcaster struct{ b record.EventBroadcaster }
 
-// Recorder writes events on behalf of one component on one host.
-type Recorder struct {
-	store  store.API
-	source corev1.EventSource
-	now    func() time.Time
-
-	mu sync.Mutex
-	// seen maps an event's identity to the stored event's name, so a repeat
-	// updates the count instead of creating a new object (upstream's
-	// EventCorrelator aggregates the same way, by object, reason and message).
-	seen map[string]string
+// NewBroadcaster starts sending recorded events to the API through client.
+func NewBroadcaster(client kubernetes.Interface) *Broadcaster {
+	b := record.NewBroadcaster()
+	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	return &Broadcaster{b: b}
 }
 
-// New returns a recorder for component (e.g. "kubelet", "default-scheduler")
-// running on host ("" for cluster components).
-func New(st store.API, component, host string) *Recorder {
-	return &Recorder{
-		store:  st,
-		source: corev1.EventSource{Component: component, Host: host},
-		now:    time.Now,
-		seen:   map[string]string{},
-	}
+// Shutdown stops delivering; events recorded afterwards are dropped.
+func (b *Broadcaster) Shutdown() { b.b.Shutdown() }
+
+// Recorder returns the recorder of component (e.g. "kubelet",
+// "default-scheduler") running on host ("" for cluster components).
+func (b *Broadcaster) Recorder(component, host string) *Recorder {
+	return &Recorder{r: b.b.NewRecorder(api.Scheme, corev1.EventSource{Component: component, Host: host})}
 }
+
+// Recorder records events on behalf of one component.
+type Recorder struct{ r record.EventRecorder }
 
 // Event records an event about obj; fieldPath points into the object
-// (e.g. "spec.containers{web}") or is empty. Failures to record are logged,
-// never returned: an event is a notice, not part of the operation.
+// (e.g. "spec.containers{web}") or is empty. Recording never fails the
+// caller: an event is a notice, not part of the operation.
 func (r *Recorder) Event(obj api.Object, fieldPath, eventType, reason, message string) {
-	if err := r.record(obj, fieldPath, eventType, reason, message); err != nil {
-		log.Printf("events: recording %s %s for %s/%s: %v", eventType, reason, obj.GetNamespace(), obj.GetName(), err)
-	}
+	ref := Reference(obj, fieldPath)
+	r.r.Event(&ref, eventType, reason, message)
 }
 
 // Eventf is Event with a format string.
 func (r *Recorder) Eventf(obj api.Object, fieldPath, eventType, reason, format string, args ...any) {
 	r.Event(obj, fieldPath, eventType, reason, fmt.Sprintf(format, args...))
-}
-
-func (r *Recorder) record(obj api.Object, fieldPath, eventType, reason, message string) error {
-	ref := Reference(obj, fieldPath)
-	namespace := ref.Namespace
-	if namespace == "" {
-		namespace = api.DefaultNamespace // events about cluster-scoped objects live in default, as upstream
-	}
-	now := metav1.NewTime(r.now())
-	key := strings.Join([]string{string(ref.UID), ref.Kind, ref.Namespace, ref.Name, ref.FieldPath, eventType, reason, message}, "\x00")
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.seen) > maxSeen {
-		// Forget old identities: at worst a repeat starts a new event object.
-		r.seen = map[string]string{}
-	}
-	if name, ok := r.seen[key]; ok {
-		_, err := r.store.GuaranteedUpdate(api.Events, namespace, name, func(o api.Object) (api.Object, error) {
-			ev := o.(*corev1.Event)
-			ev.Count++
-			ev.LastTimestamp = now
-			return ev, nil
-		})
-		if err == nil {
-			return nil
-		}
-		delete(r.seen, key) // pruned or deleted: record it afresh
-	}
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{
-			// Upstream names events <object>.<hex nanoseconds>.
-			Name:      fmt.Sprintf("%s.%x", ref.Name, now.UnixNano()),
-			Namespace: namespace,
-		},
-		InvolvedObject:      ref,
-		Reason:              reason,
-		Message:             message,
-		Source:              r.source,
-		FirstTimestamp:      now,
-		LastTimestamp:       now,
-		Count:               1,
-		Type:                eventType,
-		ReportingController: r.source.Component,
-		ReportingInstance:   r.source.Host,
-	}
-	created, err := r.store.Create(api.Events, ev)
-	if err != nil {
-		return err
-	}
-	r.seen[key] = created.GetName()
-	return nil
 }
 
 // Reference builds the involvedObject of an event about obj.
@@ -120,10 +60,11 @@ func Reference(obj api.Object, fieldPath string) corev1.ObjectReference {
 		UID:             obj.GetUID(),
 		ResourceVersion: obj.GetResourceVersion(),
 		FieldPath:       fieldPath,
-		APIVersion:      "v1",
 	}
 	if res, ok := api.ForObject(obj); ok {
-		ref.Kind = res.Kind
+		ref.APIVersion, ref.Kind = res.GroupVersion().String(), res.Kind
+	} else if gvks, _, err := api.Scheme.ObjectKinds(obj); err == nil && len(gvks) > 0 {
+		ref.APIVersion, ref.Kind = gvks[0].GroupVersion().String(), gvks[0].Kind
 	}
 	return ref
 }

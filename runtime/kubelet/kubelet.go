@@ -8,28 +8,29 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/util/flowcontrol"
 
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/kubelet/prober"
+	"github.com/podlab/podlab/runtime/kubelet/prober/results"
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/labhome"
-	"github.com/podlab/podlab/runtime/store"
 )
 
-// EventRecorder records events about objects (runtime/events implements it).
+// EventRecorder records events about objects (runtime/events.Recorder implements it).
 type EventRecorder interface {
 	Event(obj api.Object, fieldPath, eventType, reason, message string)
 }
 
 // Config wires a kubelet.
 type Config struct {
-	NodeName        string
-	Store           store.API
+	NodeName string
+	// Client is the kubelet's only road to the cluster's state.
+	Client          kubernetes.Interface
 	Runtime         cri.ContainerRuntime
 	Recorder        EventRecorder
 	Home            labhome.Home
@@ -40,32 +41,38 @@ type Config struct {
 	RuntimeVersion string
 }
 
-// Upstream kubelet timings (pkg/kubelet): crash-loop backoff starts at 10 s
-// and doubles up to 5 min; the same for image pull backoff; pods are resynced
-// periodically besides reacting to events; the node reports every 10 s.
+// Upstream kubelet timings (pkg/kubelet), all scaled by labclock: crash-loop
+// backoff starts at 10 s and doubles up to 5 min, the same for image pull
+// backoff; pods are resynced periodically besides reacting to events.
 const (
 	backoffInitial = 10 * time.Second
 	backoffMax     = 300 * time.Second
 	resyncPeriod   = 10 * time.Second
-	heartbeat      = 10 * time.Second
 	// minimumGracePeriod is the kubelet's floor when a pod is force-deleted.
 	minimumGracePeriod = 2
 )
 
 // Kubelet is the node agent of one virtual node.
 type Kubelet struct {
-	cfg Config
-	rt  cri.ContainerRuntime
-	st  store.API
-	rec EventRecorder
+	cfg    Config
+	rt     cri.ContainerRuntime
+	client kubernetes.Interface
+	rec    EventRecorder
 
 	backoff      *flowcontrol.Backoff
 	imageBackoff *flowcontrol.Backoff
 
 	probes *prober.Manager
+	node   nodeStatusState
 
-	mu         sync.Mutex
-	workers    map[types.UID]*podWorker
+	mu      sync.Mutex
+	workers map[types.UID]*podWorker
+	// finished are pods this kubelet terminated and deleted: a late update
+	// of them must not start a new worker before their deletion arrives.
+	finished   map[types.UID]bool
+	pods       corelisters.PodLister // set once the pod informer synced
+	running    sync.WaitGroup        // the pod workers
+	stopping   bool
 	nodeIP     string
 	registered bool
 	ctx        context.Context
@@ -73,23 +80,103 @@ type Kubelet struct {
 
 // New returns a kubelet for cfg.NodeName.
 func New(cfg Config) (*Kubelet, error) {
-	if cfg.NodeName == "" || cfg.Store == nil || cfg.Runtime == nil || cfg.Recorder == nil {
-		return nil, fmt.Errorf("kubelet: node name, store, runtime and recorder are required")
+	if cfg.NodeName == "" || cfg.Client == nil || cfg.Runtime == nil || cfg.Recorder == nil {
+		return nil, fmt.Errorf("kubelet: node name, client, runtime and recorder are required")
 	}
 	k := &Kubelet{
-		cfg: cfg, rt: cfg.Runtime, st: cfg.Store, rec: cfg.Recorder,
+		cfg: cfg, rt: cfg.Runtime, client: cfg.Client, rec: cfg.Recorder,
 		backoff:      flowcontrol.NewBackOff(labclock.Scaled(backoffInitial), labclock.Scaled(backoffMax)),
 		imageBackoff: flowcontrol.NewBackOff(labclock.Scaled(backoffInitial), labclock.Scaled(backoffMax)),
 		workers:      map[types.UID]*podWorker{},
+		finished:     map[types.UID]bool{},
+		ctx:          context.Background(),
 	}
 	k.probes = prober.NewManager(cfg.Runtime, prober.Hooks{
 		Event: func(pod *corev1.Pod, fieldPath, eventType, reason, message string) {
 			k.rec.Event(pod, fieldPath, eventType, reason, message)
 		},
-		Changed: k.triggerPod,
-		Kill:    k.killForProbe,
 	})
 	return k, nil
+}
+
+// Register prepares the node's network and registers its Node object; the
+// control plane may call it before Run so that the node is there from the
+// start. An engine failure is returned at once; the API is retried with
+// backoff until ctx ends, as upstream's registerWithAPIServer does.
+func (k *Kubelet) Register(ctx context.Context) error {
+	if err := k.rt.EnsureNetwork(ctx); err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
+	if ip, err := k.rt.NodeIP(ctx); err == nil {
+		k.nodeIP = ip
+	}
+	if err := k.registerWithAPIServer(ctx); err != nil {
+		return fmt.Errorf("kubelet: registering node %s: %w", k.cfg.NodeName, err)
+	}
+	k.registered = true
+	return nil
+}
+
+// Run runs the node agent until ctx ends. Pods keep running when it stops;
+// Run returns once its pod and probe workers are done, so that another
+// kubelet may take over the node (a control-plane restart).
+func (k *Kubelet) Run(ctx context.Context) error {
+	k.ctx = ctx
+	defer func() {
+		k.mu.Lock()
+		k.stopping = true // no worker starts from here on
+		k.mu.Unlock()
+		k.probes.Stop()
+		k.running.Wait()
+	}()
+	if !k.registered {
+		if err := k.Register(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	go func() {
+		if err := k.rt.EnsureImages(ctx); err != nil {
+			log.Printf("kubelet: building podlab's images: %v", err)
+		}
+	}()
+	go k.relayProbeResults(ctx)
+	go k.runNodeStatus(ctx)
+	go k.runNodeLease(ctx)
+	if err := k.startPodInformer(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if err := k.adoptOrphans(ctx); err != nil {
+		log.Printf("kubelet: adopting containers: %v", err)
+	}
+	go k.watchEngine(ctx)
+	k.resyncLoop(ctx)
+	return nil
+}
+
+// relayProbeResults turns the probe workers' published results into pod
+// syncs, as upstream's syncLoopIteration does: a liveness failure, and any
+// change of readiness or startup, wakes the pod's worker, which decides.
+func (k *Kubelet) relayProbeResults(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case u := <-k.probes.Liveness.Updates():
+			if u.Result == results.Failure { // a Success needs no action
+				k.triggerPod(u.PodUID)
+			}
+		case u := <-k.probes.Readiness.Updates():
+			k.triggerPod(u.PodUID)
+		case u := <-k.probes.Startup.Updates():
+			k.triggerPod(u.PodUID)
+		}
+	}
 }
 
 // triggerPod asks the pod's worker for a sync.
@@ -101,148 +188,13 @@ func (k *Kubelet) triggerPod(uid types.UID) {
 	}
 }
 
-// killForProbe restarts a container whose liveness or startup probe failed,
-// with the probe's own terminationGracePeriodSeconds when it sets one.
-func (k *Kubelet) killForProbe(pod *corev1.Pod, container, containerID, message string, grace *int64) {
-	ctx := k.ctx
-	info, err := k.rt.InspectContainer(ctx, containerID)
-	if err != nil || info.State != cri.StateRunning {
-		return
-	}
-	g := gracePeriod(pod)
-	if grace != nil {
-		g = *grace
-	}
-	k.killContainer(ctx, pod, info, g, message)
-	k.triggerPod(pod.UID)
-}
-
-// Register prepares the node's network and registers its Node object; the
-// control plane calls it before serving, so the node is there from the start.
-func (k *Kubelet) Register(ctx context.Context) error {
-	if err := k.rt.EnsureNetwork(ctx); err != nil {
-		return fmt.Errorf("kubelet: %w", err)
-	}
-	if ip, err := k.rt.NodeIP(ctx); err == nil {
-		k.nodeIP = ip
-	}
-	if err := k.registerNode(); err != nil {
-		return fmt.Errorf("kubelet: registering node %s: %w", k.cfg.NodeName, err)
-	}
-	k.registered = true
-	return nil
-}
-
-// Run runs the node agent until ctx ends. Pods keep running when it stops.
-func (k *Kubelet) Run(ctx context.Context) error {
-	k.ctx = ctx
-	if !k.registered {
-		if err := k.Register(ctx); err != nil {
-			return err
-		}
-	}
-	go func() {
-		if err := k.rt.EnsureImages(ctx); err != nil {
-			log.Printf("kubelet: building podlab's images: %v", err)
-		}
-	}()
-	if err := k.adoptOrphans(ctx); err != nil {
-		log.Printf("kubelet: adopting containers: %v", err)
-	}
-	go k.watchEngine(ctx)
-	go k.heartbeat(ctx)
-	for ctx.Err() == nil {
-		if err := k.watchPods(ctx); err != nil && ctx.Err() == nil {
-			log.Printf("kubelet: pod watch: %v (restarting)", err)
-			time.Sleep(time.Second)
-		}
-	}
-	return nil
-}
-
-func (k *Kubelet) podSelector() store.ListOptions {
-	return store.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName)}
-}
-
-// watchPods lists this node's pods, then follows their changes.
-func (k *Kubelet) watchPods(ctx context.Context) error {
-	objs, rv, err := k.st.List(api.Pods, "", k.podSelector())
-	if err != nil {
-		return err
-	}
-	live := map[types.UID]bool{}
-	for _, o := range objs {
-		p := o.(*corev1.Pod)
-		live[p.UID] = true
-		k.podUpdated(p)
-	}
-	k.mu.Lock()
-	for uid, w := range k.workers {
-		if !live[uid] {
-			w.markDeleted()
-		}
-	}
-	k.mu.Unlock()
-	ch, err := k.st.Watch(ctx, api.Pods, "", k.podSelector(), rv)
-	if err != nil {
-		return err
-	}
-	resync := time.NewTicker(labclock.Scaled(resyncPeriod))
-	defer resync.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-ch:
-			if !ok {
-				return fmt.Errorf("watch closed")
-			}
-			p := ev.Object.(*corev1.Pod)
-			if ev.Type == watch.Deleted {
-				k.mu.Lock()
-				if w := k.workers[p.UID]; w != nil {
-					w.markDeleted()
-				}
-				k.mu.Unlock()
-				continue
-			}
-			k.podUpdated(p)
-		case <-resync.C:
-			k.mu.Lock()
-			for _, w := range k.workers {
-				w.trigger()
-			}
-			k.mu.Unlock()
-		}
-	}
-}
-
-// podUpdated hands the newest pod to its worker, starting one if needed.
-func (k *Kubelet) podUpdated(p *corev1.Pod) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	w, ok := k.workers[p.UID]
-	if !ok {
-		w = newPodWorker(k, p)
-		k.workers[p.UID] = w
-		go w.run(k.ctx)
-	}
-	w.update(p)
-}
-
-func (k *Kubelet) workerDone(uid types.UID) {
-	k.mu.Lock()
-	delete(k.workers, uid)
-	k.mu.Unlock()
-}
-
 // watchEngine turns the engine's container events into pod syncs, so a
 // container killed from outside is noticed at once.
 func (k *Kubelet) watchEngine(ctx context.Context) {
 	for ctx.Err() == nil {
 		ch, err := k.rt.Events(ctx)
 		if err != nil {
-			time.Sleep(time.Second)
+			labclock.Sleep(ctx, time.Second)
 			continue
 		}
 		for ev := range ch {
@@ -251,16 +203,9 @@ func (k *Kubelet) watchEngine(ctx context.Context) {
 			default:
 				continue
 			}
-			k.mu.Lock()
-			if w := k.workers[types.UID(ev.Pod.UID)]; w != nil {
-				w.trigger()
-			}
-			k.mu.Unlock()
+			k.triggerPod(types.UID(ev.Pod.UID))
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
+		labclock.Sleep(ctx, time.Second) // the stream broke: resubscribe
 	}
 }
 
@@ -272,13 +217,9 @@ func (k *Kubelet) adoptOrphans(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	objs, _, err := k.st.List(api.Pods, "", k.podSelector())
-	if err != nil {
-		return err
-	}
 	live := map[string]bool{}
-	for _, o := range objs {
-		live[string(o.GetUID())] = true
+	for _, p := range k.cachedPods() {
+		live[string(p.UID)] = true
 	}
 	for _, c := range containers {
 		if c.Pod.UID == "" || live[c.Pod.UID] || (c.Pod.Node != "" && c.Pod.Node != k.cfg.NodeName) {

@@ -2,7 +2,6 @@ package kubelet
 
 import (
 	"bufio"
-	"context"
 	"os"
 	goruntime "runtime"
 	"strconv"
@@ -10,104 +9,91 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/kubelet/podspec"
-	"github.com/podlab/podlab/runtime/labclock"
 )
 
-// registerNode creates or refreshes this node's Node object, as the kubelet
-// registers itself with the API server.
-func (k *Kubelet) registerNode() error {
-	node := k.nodeObject()
-	podspec.NodeAllocatable = node.Status.Allocatable
-	cur, err := k.st.Get(api.Nodes, "", k.cfg.NodeName)
-	if apierrors.IsNotFound(err) {
-		_, err = k.st.Create(api.Nodes, node)
-		return err
+// defaultLabels are the labels upstream's kubelet puts on its Node and
+// reconciles on every registration (kubelet_node_status.go updateDefaultLabels).
+func (k *Kubelet) defaultLabels() map[string]string {
+	arch := goruntime.GOARCH
+	return map[string]string{
+		corev1.LabelHostname:      k.cfg.NodeName,
+		corev1.LabelOSStable:      "linux",
+		corev1.LabelArchStable:    arch,
+		"beta.kubernetes.io/os":   "linux",
+		"beta.kubernetes.io/arch": arch,
 	}
-	if err != nil {
-		return err
-	}
-	old := cur.(*corev1.Node)
-	// Labels, taints and unschedulable are the learner's to change; keep them.
-	for key, v := range node.Labels {
-		if old.Labels == nil {
-			old.Labels = map[string]string{}
-		}
-		old.Labels[key] = v
-	}
-	old.Status = node.Status
-	_, err = k.st.Update(api.Nodes, old)
-	return err
 }
 
-func (k *Kubelet) nodeObject() *corev1.Node {
-	now := metav1.Now()
-	hostname := k.cfg.NodeName
-	arch := goruntime.GOARCH
-	alloc := corev1.ResourceList{
+// initialNode is the Node the kubelet registers: its labels and the status
+// its setters compute.
+func (k *Kubelet) initialNode(now time.Time) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.cfg.NodeName, Labels: k.defaultLabels()}}
+	k.setNodeStatus(n, now)
+	return n
+}
+
+// setNodeStatus runs the kubelet's node status setters on n: capacity and
+// allocatable, addresses, nodeInfo and the conditions it owns. Conditions
+// keep their lastTransitionTime while their status stays; every condition
+// the kubelet owns gets now as its lastHeartbeatTime, as upstream's setters
+// do (the caller decides whether that is worth a write).
+func (k *Kubelet) setNodeStatus(n *corev1.Node, now time.Time) {
+	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:              *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
 		corev1.ResourceMemory:           *resource.NewQuantity(memTotal(), resource.BinarySI),
 		corev1.ResourcePods:             *resource.NewQuantity(110, resource.DecimalSI), // the kubelet's --max-pods default
 		corev1.ResourceEphemeralStorage: resource.MustParse("50Gi"),
 	}
-	cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
-		return corev1.NodeCondition{Type: t, Status: s, Reason: reason, Message: msg, LastHeartbeatTime: now, LastTransitionTime: now}
-	}
-	addrs := []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: hostname}}
+	n.Status.Capacity = capacity
+	// Nothing is reserved for the system on a virtual node.
+	n.Status.Allocatable = capacity.DeepCopy()
+
+	addrs := []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: k.cfg.NodeName}}
 	if k.nodeIP != "" {
 		addrs = append([]corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: k.nodeIP}}, addrs...)
 	}
-	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: k.cfg.NodeName,
-			Labels: map[string]string{
-				"kubernetes.io/hostname": hostname, "kubernetes.io/os": "linux", "kubernetes.io/arch": arch,
-				"beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": arch,
-			},
-		},
-		Status: corev1.NodeStatus{
-			Capacity:    alloc,
-			Allocatable: alloc,
-			Conditions: []corev1.NodeCondition{
-				cond(corev1.NodeMemoryPressure, corev1.ConditionFalse, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-				cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-				cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-				cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status"),
-			},
-			Addresses: addrs,
-			NodeInfo: corev1.NodeSystemInfo{
-				KubeletVersion: k.cfg.Version, KubeProxyVersion: k.cfg.Version,
-				OperatingSystem: "linux", Architecture: arch,
-				ContainerRuntimeVersion: k.cfg.RuntimeVersion, OSImage: "podlab virtual node", KernelVersion: kernelVersion(),
-			},
-		},
-	}
-}
+	n.Status.Addresses = addrs
 
-// heartbeat refreshes the node's conditions every 10 s (scaled).
-func (k *Kubelet) heartbeat(ctx context.Context) {
-	t := time.NewTicker(labclock.Scaled(heartbeat))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := metav1.Now()
-			k.st.GuaranteedUpdate(api.Nodes, "", k.cfg.NodeName, func(o api.Object) (api.Object, error) {
-				n := o.(*corev1.Node)
-				for i := range n.Status.Conditions {
-					n.Status.Conditions[i].LastHeartbeatTime = now
-				}
-				return n, nil
-			})
+	n.Status.NodeInfo = corev1.NodeSystemInfo{
+		MachineID: readTrimmed("/etc/machine-id"), BootID: readTrimmed("/proc/sys/kernel/random/boot_id"),
+		KubeletVersion: k.cfg.Version, KubeProxyVersion: k.cfg.Version,
+		OperatingSystem: "linux", Architecture: goruntime.GOARCH,
+		ContainerRuntimeVersion: k.cfg.RuntimeVersion, OSImage: "podlab virtual node", KernelVersion: readTrimmed("/proc/sys/kernel/osrelease"),
+	}
+
+	heartbeat := metav1.NewTime(now)
+	owned := []corev1.NodeCondition{
+		{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available"},
+		{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
+		{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
+		{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status"},
+	}
+	conds := make([]corev1.NodeCondition, 0, len(owned)+len(n.Status.Conditions))
+	for _, c := range owned {
+		c.LastHeartbeatTime, c.LastTransitionTime = heartbeat, heartbeat
+		for _, old := range n.Status.Conditions {
+			if old.Type == c.Type && old.Status == c.Status && !old.LastTransitionTime.IsZero() {
+				c.LastTransitionTime = old.LastTransitionTime
+			}
+		}
+		conds = append(conds, c)
+	}
+	for _, old := range n.Status.Conditions {
+		if !ownedCondition(old.Type) {
+			conds = append(conds, old) // another component's (e.g. NetworkUnavailable)
 		}
 	}
+	n.Status.Conditions = conds
+}
+
+func ownedCondition(t corev1.NodeConditionType) bool {
+	switch t {
+	case corev1.NodeMemoryPressure, corev1.NodeDiskPressure, corev1.NodePIDPressure, corev1.NodeReady:
+		return true
+	}
+	return false
 }
 
 func memTotal() int64 {
@@ -127,8 +113,8 @@ func memTotal() int64 {
 	return 4 << 30
 }
 
-func kernelVersion() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+func readTrimmed(path string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}

@@ -10,81 +10,167 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilexec "k8s.io/client-go/util/exec"
 
-	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
+	"github.com/podlab/podlab/runtime/streaming"
 )
 
-// Logs streams a container's log for the API server (kubectl logs).
-func (k *Kubelet) Logs(ctx context.Context, pod *corev1.Pod, opts client.LogOptions) (io.ReadCloser, error) {
-	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
+// The kubelet serves what the API server hands to the node: pods/log,
+// exec, attach and portforward (runtime/registry.PodIO). Errors a client
+// must see before any stream opens are API errors.
+
+// Logs streams a container's log (kubectl logs). The instance is chosen from
+// the pod's status as upstream's validateContainerLogStatus does: the
+// running one, else the last terminated; --previous the last termination.
+// limitBytes is the API server's to apply.
+func (k *Kubelet) Logs(ctx context.Context, pod *corev1.Pod, opts *corev1.PodLogOptions) (io.ReadCloser, error) {
+	id, err := logContainerID(pod.Name, k.podStatus(pod), opts.Container, opts.Previous)
 	if err != nil {
-		return nil, err
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	view := newPodView(containers)
-	c := view.latest(opts.Container)
-	if opts.Previous {
-		c = view.previous(opts.Container)
-		if c == nil {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", opts.Container, pod.Name))
-		}
+	info, err := k.rt.InspectContainer(ctx, id)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is not available", opts.Container, pod.Name))
 	}
-	if c == nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: %s", opts.Container, pod.Name, k.waitingReason(pod, opts.Container)))
-	}
-	lo := cri.LogOptions{Follow: opts.Follow && c.State == cri.StateRunning, TailLines: -1, Timestamps: opts.Timestamps}
+	lo := cri.LogOptions{Follow: opts.Follow && info.State == cri.StateRunning, TailLines: -1, Timestamps: opts.Timestamps}
 	if opts.TailLines != nil {
 		lo.TailLines = *opts.TailLines
 	}
-	if opts.Since > 0 {
-		lo.Since = time.Now().Add(-opts.Since)
+	switch {
+	case opts.SinceTime != nil:
+		lo.Since = opts.SinceTime.Time
+	case opts.SinceSeconds != nil:
+		lo.Since = time.Now().Add(-time.Duration(*opts.SinceSeconds) * time.Second)
 	}
-	return k.rt.Logs(ctx, c.ID, lo)
+	return k.rt.Logs(ctx, id, lo)
 }
 
-func (k *Kubelet) waitingReason(pod *corev1.Pod, name string) string {
-	for _, s := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
-		if s.Name == name && s.State.Waiting != nil {
-			return s.State.Waiting.Reason
+// podStatus is the status the kubelet last computed for pod, else the
+// API's copy (upstream prefers its status manager's, which is fresher).
+func (k *Kubelet) podStatus(pod *corev1.Pod) *corev1.PodStatus {
+	k.mu.Lock()
+	w := k.workers[pod.UID]
+	k.mu.Unlock()
+	if w != nil {
+		if st := w.lastStatus(); st != nil {
+			return st
 		}
 	}
-	return "ContainerCreating"
+	return pod.Status.DeepCopy()
 }
 
-// Exec runs a command in a running container for the API server (kubectl exec).
-func (k *Kubelet) Exec(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
-	id, err := k.runningContainer(ctx, pod, opts.Container, "unable to upgrade connection: container not found (%q)")
-	if err != nil {
-		return -1, err
+// logContainerID picks the engine container whose log a request reads,
+// with upstream's messages for containers that have none (yet).
+func logContainerID(podName string, st *corev1.PodStatus, name string, previous bool) (string, error) {
+	var cs *corev1.ContainerStatus
+	for _, list := range [][]corev1.ContainerStatus{st.ContainerStatuses, st.InitContainerStatuses} {
+		for i := range list {
+			if list[i].Name == name {
+				cs = &list[i]
+			}
+		}
 	}
-	return k.rt.Exec(ctx, id, cri.ExecOptions{Cmd: opts.Command, TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: criSizes(opts.Resize)})
+	if cs == nil {
+		// No status yet: the kubelet has not synced the pod, and its first
+		// status will say so.
+		return "", fmt.Errorf("container %q in pod %q is waiting to start: ContainerCreating", name, podName)
+	}
+	last := cs.LastTerminationState.Terminated
+	switch {
+	case previous:
+		if last == nil || last.ContainerID == "" {
+			return "", fmt.Errorf("previous terminated container %q in pod %q not found", name, podName)
+		}
+		return engineID(last.ContainerID), nil
+	case cs.State.Running != nil:
+		return engineID(cs.ContainerID), nil
+	case cs.State.Terminated != nil:
+		if t := cs.State.Terminated; t.ContainerID != "" {
+			return engineID(t.ContainerID), nil
+		}
+		if last != nil && last.ContainerID != "" {
+			return engineID(last.ContainerID), nil
+		}
+		return "", fmt.Errorf("container %q in pod %q is terminated", name, podName)
+	case last != nil:
+		if last.ContainerID == "" {
+			return "", fmt.Errorf("container %q in pod %q is terminated", name, podName)
+		}
+		return engineID(last.ContainerID), nil
+	case cs.State.Waiting != nil:
+		switch reason := cs.State.Waiting.Reason; reason {
+		case "ErrImagePull":
+			return "", fmt.Errorf("container %q in pod %q is waiting to start: image can't be pulled", name, podName)
+		case "ImagePullBackOff":
+			return "", fmt.Errorf("container %q in pod %q is waiting to start: trying and failing to pull image", name, podName)
+		default:
+			return "", fmt.Errorf("container %q in pod %q is waiting to start: %v", name, podName, reason)
+		}
+	}
+	return "", fmt.Errorf("container %q in pod %q is waiting to start - no logs yet", name, podName)
+}
+
+// engineID strips the runtime prefix of a status's containerID.
+func engineID(containerID string) string {
+	if i := strings.Index(containerID, "://"); i >= 0 {
+		return containerID[i+3:]
+	}
+	return containerID
+}
+
+// CheckRunning says whether container runs, before exec or attach upgrade
+// the connection; the client shows the message after "unable to upgrade
+// connection: ", as with the kubelet's answer upstream.
+func (k *Kubelet) CheckRunning(ctx context.Context, pod *corev1.Pod, container string) error {
+	_, err := k.runningContainer(ctx, pod, container)
+	return err
+}
+
+// Exec runs a command in a running container (kubectl exec). A non-zero
+// exit is a CodeExitError, which the stream reports as the exit code.
+func (k *Kubelet) Exec(ctx context.Context, pod *corev1.Pod, container string, cmd []string, s streaming.Streams) error {
+	id, err := k.runningContainer(ctx, pod, container)
+	if err != nil {
+		return err
+	}
+	code, err := k.rt.Exec(ctx, id, cri.ExecOptions{Cmd: cmd, TTY: s.TTY, Stdin: s.Stdin, Stdout: s.Stdout, Stderr: s.Stderr, Resize: criSizes(s.Resize)})
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		// The wording of containerd's ExecInContainer.
+		return utilexec.CodeExitError{Err: fmt.Errorf("error executing command %v, exit code %d", cmd, code), Code: code}
+	}
+	return nil
 }
 
 // Attach connects to a running container's main process (kubectl attach).
-func (k *Kubelet) Attach(ctx context.Context, pod *corev1.Pod, opts client.ExecOptions) (int, error) {
-	id, err := k.runningContainer(ctx, pod, opts.Container, "container %s is not running")
+func (k *Kubelet) Attach(ctx context.Context, pod *corev1.Pod, container string, s streaming.Streams) error {
+	id, err := k.runningContainer(ctx, pod, container)
 	if err != nil {
-		return -1, err
+		return err
 	}
-	return 0, k.rt.Attach(ctx, id, cri.ExecOptions{TTY: opts.TTY, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Resize: criSizes(opts.Resize)})
+	return k.rt.Attach(ctx, id, cri.ExecOptions{TTY: s.TTY, Stdin: s.Stdin, Stdout: s.Stdout, Stderr: s.Stderr, Resize: criSizes(s.Resize)})
 }
 
-// runningContainer finds the running instance of a pod's container, or the
-// API server's error (notRunning formats the container's name).
-func (k *Kubelet) runningContainer(ctx context.Context, pod *corev1.Pod, name, notRunning string) (string, error) {
+// runningContainer finds the running instance of a pod's container, or
+// upstream's `container not found ("name")` (the kubelet finds containers
+// among the running ones).
+func (k *Kubelet) runningContainer(ctx context.Context, pod *corev1.Pod, name string) (string, error) {
 	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
 	if err != nil {
 		return "", err
 	}
 	c := newPodView(containers).latest(name)
 	if c == nil || c.State != cri.StateRunning {
-		return "", apierrors.NewBadRequest(fmt.Sprintf(notRunning, name))
+		return "", apierrors.NewBadRequest(fmt.Sprintf("container not found (%q)", name))
 	}
 	return c.ID, nil
 }
 
-// criSizes relays terminal sizes from the API's type to the engine's.
-func criSizes(in <-chan client.TermSize) chan cri.TermSize {
+// criSizes relays terminal sizes from the stream to the engine.
+func criSizes(in <-chan streaming.TerminalSize) chan cri.TermSize {
 	if in == nil {
 		return nil
 	}
@@ -99,10 +185,10 @@ func criSizes(in <-chan client.TermSize) chan cri.TermSize {
 }
 
 // PortForward relays one connection to a port of the pod (kubectl
-// port-forward): an nc in the pod's sandbox dials 127.0.0.1, which is the pod's
-// own network namespace, so it works wherever pod IPs are unreachable from the
-// host. stdin and stdout carry the connection's bytes.
-func (k *Kubelet) PortForward(ctx context.Context, pod *corev1.Pod, port int32, stdin io.Reader, stdout io.Writer) error {
+// port-forward): an nc in the pod's sandbox dials 127.0.0.1, which is the
+// pod's own network namespace, so it works wherever pod IPs are unreachable
+// from the host.
+func (k *Kubelet) PortForward(ctx context.Context, pod *corev1.Pod, port int32, conn io.ReadWriter) error {
 	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
 	if err != nil {
 		return err
@@ -113,14 +199,15 @@ func (k *Kubelet) PortForward(ctx context.Context, pod *corev1.Pod, port int32, 
 	}
 	var stderr bytes.Buffer
 	code, err := k.rt.Exec(ctx, sandbox.ID, cri.ExecOptions{
-		Cmd: []string{"/bin/nc", "127.0.0.1", fmt.Sprint(port)}, Stdin: stdin, Stdout: stdout, Stderr: &stderr,
+		Cmd: []string{"/bin/nc", "127.0.0.1", fmt.Sprint(port)}, Stdin: conn, Stdout: conn, Stderr: &stderr,
 	})
 	if err != nil {
 		return err
 	}
 	if code != 0 {
-		// The kubelet's wording, with nc's complaint in place of socat's.
-		return fmt.Errorf("error forwarding port %d to pod %s, uid : exit status %d: %s", port, sandbox.ID, code, strings.TrimSpace(stderr.String()))
+		// The CRI streaming server's wording (it names the sandbox and no
+		// UID), with nc's complaint in place of socat's.
+		return streaming.ForwardingError(port, sandbox.ID, "", fmt.Errorf("exit status %d: %s", code, strings.TrimSpace(stderr.String())))
 	}
 	return nil
 }

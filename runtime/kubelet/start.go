@@ -2,7 +2,6 @@ package kubelet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -51,13 +50,13 @@ func (k *Kubelet) startContainer(ctx context.Context, w *podWorker, pod *corev1.
 	if !ok {
 		return
 	}
-	env, err := podspec.Env(pod, c, storeLookup{k.st})
+	env, err := podspec.Env(pod, c, k.lookup(ctx))
 	var mounts []cri.Mount
 	if err == nil {
 		mounts, err = podspec.Mounts(c, vols)
 	}
-	if err == nil && !k.cfg.AllowPrivileged && c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
-		err = errors.New("privileged containers are not allowed in this lab (start it with \"podlab up --allow-privileged\")")
+	if err == nil && !k.cfg.AllowPrivileged && privileged(c) {
+		err = errPrivileged
 	}
 	if err != nil {
 		k.holdContainer(w, pod, c.Name, "CreateContainerConfigError", err.Error())

@@ -11,10 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/kubelet/podspec"
-	"github.com/podlab/podlab/runtime/kubelet/prober"
 	"github.com/podlab/podlab/runtime/labclock"
 )
 
@@ -96,8 +94,10 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 	pod, deleted := w.snapshot()
 	containers, err := k.rt.ListPodContainers(ctx, string(pod.UID))
 	if err != nil {
-		log.Printf("kubelet: listing containers of %s/%s: %v", pod.Namespace, pod.Name, err)
-		w.wakeIn(time.Second)
+		if ctx.Err() == nil {
+			log.Printf("kubelet: listing containers of %s/%s: %v", pod.Namespace, pod.Name, err)
+		}
+		w.wakeIn(labclock.Scaled(time.Second))
 		return false
 	}
 	view := newPodView(containers)
@@ -111,6 +111,12 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 		k.gcContainers(ctx, view)
 		return false
 	}
+	if err := k.refuseHostNamespaces(pod, view); err != nil {
+		// Upstream's canRunPod backstop: admission refuses such pods first.
+		k.holdAll(w, pod, view, "CreateContainerConfigError", err)
+		k.writeStatus(ctx, w, pod, &view)
+		return false
+	}
 	if view.sandbox == nil {
 		// Report the containers as creating before the sandbox takes its time,
 		// as the kubelet's first status does (kubectl shows ContainerCreating).
@@ -122,7 +128,7 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 		return false
 	}
 	dirs := podspec.Dirs{PodDir: k.cfg.Home.PodDir(k.cfg.NodeName, string(pod.UID)), HostPathRoot: k.cfg.Home.HostPathRoot(k.cfg.NodeName), AllowHostPaths: k.cfg.AllowHostPaths}
-	vols, err := podspec.PrepareVolumes(pod, dirs, storeLookup{k.st})
+	vols, err := podspec.PrepareVolumes(pod, dirs, k.lookup(ctx))
 	if err != nil {
 		k.holdAll(w, pod, view, "CreateContainerConfigError", err)
 	} else if k.syncInitContainers(ctx, w, pod, view, sandbox, vols) {
@@ -140,21 +146,6 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) bool {
 	}
 	k.gcContainers(ctx, view)
 	return false
-}
-
-// updateProbes keeps a probe worker per running app container.
-func (k *Kubelet) updateProbes(pod *corev1.Pod, view podView) {
-	running := map[string]prober.Running{}
-	for i := range pod.Spec.Containers {
-		if cur := view.latest(pod.Spec.Containers[i].Name); cur != nil && cur.State == cri.StateRunning {
-			running[cur.Container] = prober.Running{ID: cur.ID, StartedAt: cur.StartedAt}
-		}
-	}
-	var sandbox prober.Sandbox
-	if view.sandbox != nil {
-		sandbox = prober.Sandbox{ID: view.sandbox.ID, IP: view.sandbox.IP}
-	}
-	k.probes.Update(pod, running, sandbox)
 }
 
 // holdAll marks every container that is not running as held back for reason.
@@ -281,10 +272,13 @@ func (k *Kubelet) syncAppContainers(ctx context.Context, w *podWorker, pod *core
 		case cur == nil:
 			k.startContainer(ctx, w, pod, c, cri.KindApp, 0, nil, sb, vols)
 		case cur.State == cri.StateRunning:
+			// Upstream's order: a changed definition first, then the probes' verdicts.
 			if cur.SpecHash != "" && cur.SpecHash != podspec.SpecHash(c) {
 				k.killContainer(ctx, pod, *cur, gracePeriod(pod), fmt.Sprintf("Container %s definition changed, will be restarted", c.Name))
 				k.startContainer(ctx, w, pod, c, cri.KindApp, cur.Attempt+1, cur, sb, vols)
+				continue
 			}
+			k.restartForProbe(ctx, w, pod, c, *cur, sb, vols)
 		case cur.State == cri.StateCreated:
 			// Created but not started (the control plane stopped in between): start it now.
 			if err := k.rt.StartContainer(ctx, cur.ID); err == nil {
@@ -343,27 +337,4 @@ func (k *Kubelet) stopSandbox(ctx context.Context, view podView) {
 	if sb := view.sandbox; sb != nil && sb.State == cri.StateRunning {
 		k.rt.SignalContainer(ctx, sb.ID, "SIGTERM")
 	}
-}
-
-// storeLookup gives podspec the ConfigMaps and Secrets from the store.
-type storeLookup struct {
-	st interface {
-		Get(api.Resource, string, string) (api.Object, error)
-	}
-}
-
-func (l storeLookup) ConfigMap(ns, name string) (*corev1.ConfigMap, error) {
-	o, err := l.st.Get(api.ConfigMaps, ns, name)
-	if err != nil {
-		return nil, err
-	}
-	return o.(*corev1.ConfigMap), nil
-}
-
-func (l storeLookup) Secret(ns, name string) (*corev1.Secret, error) {
-	o, err := l.st.Get(api.Secrets, ns, name)
-	if err != nil {
-		return nil, err
-	}
-	return o.(*corev1.Secret), nil
 }

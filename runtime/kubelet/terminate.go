@@ -9,8 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/labclock"
 )
@@ -44,8 +44,8 @@ func (k *Kubelet) killContainer(ctx context.Context, pod *corev1.Pod, c cri.Cont
 
 // terminatePod stops every container of a deleted pod in parallel within the
 // grace period, records their final state, removes what the pod left behind
-// and finally removes the pod from the store (upstream: the kubelet's
-// status manager deletes it with grace 0 once its containers are gone).
+// and finally removes the pod from the API (upstream: the kubelet's status
+// manager deletes it with grace 0 once its containers are gone).
 func (k *Kubelet) terminatePod(ctx context.Context, w *podWorker, pod *corev1.Pod, view podView, forced bool) bool {
 	grace := gracePeriod(pod)
 	if forced {
@@ -85,15 +85,34 @@ func (k *Kubelet) terminatePod(ctx context.Context, w *podWorker, pod *corev1.Po
 		log.Printf("kubelet: removing the directory of pod %s: %v", pod.Name, err)
 	}
 	if !forced {
-		cur, err := k.st.Get(api.Pods, pod.Namespace, pod.Name)
-		if err == nil && cur.GetUID() == pod.UID {
-			if _, err := k.st.Delete(api.Pods, pod.Namespace, pod.Name); err != nil && !apierrors.IsNotFound(err) {
-				log.Printf("kubelet: deleting pod %s/%s: %v", pod.Namespace, pod.Name, err)
-				return false
-			}
+		if err := k.deletePod(ctx, pod); err != nil {
+			log.Printf("kubelet: deleting pod %s/%s: %v", pod.Namespace, pod.Name, err)
+			w.wakeIn(labclock.Scaled(time.Second))
+			return false
 		}
+		w.mu.Lock()
+		w.removed = true
+		w.mu.Unlock()
 	}
 	k.probes.RemovePod(pod.UID)
 	k.backoff.GC()
 	return true
+}
+
+// deletePod is the final removal of a terminated pod: a delete with grace
+// period 0, so the API server removes it at once, and the pod's UID as a
+// precondition, so a new pod of the same name is never touched (upstream's
+// status manager does the same once the pod's containers are gone). A pod
+// already gone, or replaced, is not an error.
+func (k *Kubelet) deletePod(ctx context.Context, pod *corev1.Pod) error {
+	grace := int64(0)
+	uid := pod.UID
+	err := k.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: &grace,
+		Preconditions:      &metav1.Preconditions{UID: &uid},
+	})
+	if err == nil || apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -15,9 +16,16 @@ type podWorker struct {
 	k   *Kubelet
 	uid types.UID // fixed for the worker's life
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// pod is the newest version of the pod the kubelet knows the API holds:
+	// from the informer, or returned by the kubelet's own status write.
 	pod     *corev1.Pod
-	deleted bool // the pod is gone from the store: stop everything
+	deleted bool // the pod is gone from the API: stop everything
+	// removed says the kubelet itself deleted the terminated pod.
+	removed bool
+	// status is the status last computed (what logs consult first, as
+	// upstream consults its status manager before the API's copy).
+	status *corev1.PodStatus
 	// waiting holds why the kubelet keeps a container back, by container name.
 	waiting map[string]*corev1.ContainerStateWaiting
 	// images remembers, per image reference, what this pod runs for it
@@ -34,11 +42,58 @@ func newPodWorker(k *Kubelet, p *corev1.Pod) *podWorker {
 	return &podWorker{k: k, uid: p.UID, pod: p, waiting: map[string]*corev1.ContainerStateWaiting{}, images: map[string]string{}, kick: make(chan struct{}, 1)}
 }
 
+// update takes the newest pod from the informer. A change of its status
+// alone (most often the kubelet's own write coming back) needs no sync, as
+// upstream's pod config reconciles rather than updates such a pod; the
+// resync still looks at it.
 func (w *podWorker) update(p *corev1.Pod) {
 	w.mu.Lock()
+	statusOnly := w.pod != nil && sameExceptStatus(w.pod, p)
 	w.pod = p.DeepCopy()
 	w.mu.Unlock()
-	w.trigger()
+	if !statusOnly {
+		w.trigger()
+	}
+}
+
+// sameExceptStatus says whether two versions of a pod differ in their
+// status (and resourceVersion) only.
+func sameExceptStatus(a, b *corev1.Pod) bool {
+	x, y := a.DeepCopy(), b.DeepCopy()
+	for _, p := range []*corev1.Pod{x, y} {
+		p.Status = corev1.PodStatus{}
+		p.ResourceVersion = ""
+		p.ManagedFields = nil
+	}
+	return equality.Semantic.DeepEqual(x, y)
+}
+
+// apiUpdated records the pod the API returned for the kubelet's own write.
+func (w *podWorker) apiUpdated(p *corev1.Pod) {
+	w.mu.Lock()
+	if p.UID == w.uid {
+		w.pod = p.DeepCopy()
+	}
+	w.mu.Unlock()
+}
+
+// apiPod is a copy of the newest pod the API is known to hold.
+func (w *podWorker) apiPod() *corev1.Pod {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod.DeepCopy()
+}
+
+func (w *podWorker) setStatus(st corev1.PodStatus) {
+	w.mu.Lock()
+	w.status = st.DeepCopy()
+	w.mu.Unlock()
+}
+
+func (w *podWorker) lastStatus() *corev1.PodStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status.DeepCopy()
 }
 
 func (w *podWorker) markDeleted() {
@@ -78,13 +133,6 @@ func (w *podWorker) sandboxRetryIn() time.Duration {
 	return time.Until(w.sandboxRetryAt)
 }
 
-// podSnapshot is the worker's pod (for identity: UID and spec).
-func (w *podWorker) podSnapshot() *corev1.Pod {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.pod
-}
-
 func (w *podWorker) snapshot() (*corev1.Pod, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -99,7 +147,12 @@ func (w *podWorker) deleting() bool {
 }
 
 func (w *podWorker) run(ctx context.Context) {
-	defer w.k.workerDone(w.uid)
+	defer func() {
+		w.mu.Lock()
+		removed := w.removed
+		w.mu.Unlock()
+		w.k.workerDone(w.uid, removed)
+	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {

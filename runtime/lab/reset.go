@@ -44,7 +44,11 @@ func Reset(ctx context.Context, home labhome.Home) (ResetReport, error) {
 	if err := eng.RemoveDir(ctx, filepath.Join(home.Dir, "nodes")); err != nil {
 		return rep, err
 	}
-	for _, name := range []string{"state.db", "lab-id", "server.log", "server.lock", "podlab.sock", "server.pid"} {
+	// The lab's credentials go too: a new lab makes a new CA.
+	if err := os.RemoveAll(home.PKIDir()); err != nil {
+		return rep, err
+	}
+	for _, name := range []string{"state.db", "lab-id", "server.log", "server.lock", "podlab.sock", "server.pid", "kubeconfig", "api-address"} {
 		if err := os.Remove(filepath.Join(home.Dir, name)); err != nil && !os.IsNotExist(err) {
 			return rep, err
 		}

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -11,25 +12,27 @@ import (
 	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	k8sadmission "k8s.io/apiserver/pkg/admission"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 
 	"github.com/podlab/podlab/internal/version"
-	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/admission"
 	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
+	nscontroller "github.com/podlab/podlab/runtime/controller/namespace"
+	"github.com/podlab/podlab/runtime/controller/tainteviction"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/events"
 	"github.com/podlab/podlab/runtime/kubelet"
 	"github.com/podlab/podlab/runtime/labclock"
+	"github.com/podlab/podlab/runtime/labpki"
 	"github.com/podlab/podlab/runtime/scheduler"
-	"github.com/podlab/podlab/runtime/store"
-	"github.com/podlab/podlab/runtime/tainteviction"
+	"github.com/podlab/podlab/runtime/storage"
 )
-
-// eventTTL is how long events are kept (the API server's --event-ttl default).
-const eventTTL = time.Hour
 
 // Serve runs the control plane in the foreground until ctx ends (`podlab serve`).
 // Pods keep running when it stops; the next Serve adopts them.
@@ -51,14 +54,20 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(home.Database())
+	creds, err := labpki.Ensure(home.PKIDir())
+	if err != nil {
+		return fmt.Errorf("making the lab's credentials in %s: %w", home.PKIDir(), err)
+	}
+	db, err := storage.Open(home.Database())
 	if err != nil {
 		return fmt.Errorf("opening the lab's state %s: %w", home.Database(), err)
 	}
-	defer st.Close()
-	if err := ensureNamespaces(st); err != nil {
-		return err
+	defer db.Close()
+	ln, err := listenAPI(home)
+	if err != nil {
+		return fmt.Errorf("listening for the API on loopback: %w", err)
 	}
+	defer ln.Close()
 
 	exe, err := os.Executable()
 	if err != nil {
@@ -71,11 +80,22 @@ func Serve(ctx context.Context, opts Options) error {
 	defer eng.Close()
 	engineVersion, engineAPI, _ := eng.Version(ctx)
 
+	// The lab's own components reach the API over its TLS endpoint with the
+	// loopback token, as kube-apiserver's controllers do.
+	loopbackToken := apiserver.RandomToken()
+	loopback := apiserver.ClientConfig(ln.Addr().String(), creds.CACert, loopbackToken)
+	cs, err := kubernetes.NewForConfig(loopback)
+	if err != nil {
+		return err
+	}
+	broadcaster := events.NewBroadcaster(cs)
+	defer broadcaster.Shutdown()
+
 	kl, err := kubelet.New(kubelet.Config{
 		NodeName:        NodeName,
-		Store:           st,
+		Client:          cs,
 		Runtime:         eng,
-		Recorder:        events.New(st, "kubelet", NodeName),
+		Recorder:        broadcaster.Recorder("kubelet", NodeName),
 		Home:            home,
 		AllowPrivileged: opts.AllowPrivileged,
 		AllowHostPaths:  opts.AllowHostPaths,
@@ -85,55 +105,94 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := kl.Register(ctx); err != nil {
-		return err
-	}
-	sched := scheduler.New(st, events.New(st, "default-scheduler", ""))
-
+	factory := informers.NewSharedInformerFactory(cs, 0)
+	pods := factory.Core().V1().Pods().Lister()
 	started := time.Now()
-	status := func(context.Context) client.ServerStatus {
-		pods, _, _ := st.List(api.Pods, "", store.ListOptions{})
+	status := func() client.ServerStatus {
+		all, _ := pods.List(labels.Everything())
 		return client.ServerStatus{
 			Version: version.Version, PID: os.Getpid(), Socket: home.Socket(), Home: home.Dir,
 			LabID: labID, StartedAt: started, TimeScale: labclock.Scale(),
-			EngineVersion: engineVersion, EngineAPI: engineAPI, Nodes: []string{NodeName}, Pods: len(pods),
+			EngineVersion: engineVersion, EngineAPI: engineAPI, Nodes: []string{NodeName}, Pods: len(all),
 			AllowPrivileged: opts.AllowPrivileged, AllowHostPaths: opts.AllowHostPaths,
+			APIServer: loopback.Host, Kubeconfig: home.Kubeconfig(),
 		}
 	}
-	srv := apiserver.New(apiserver.Config{
-		Store:  st,
-		PodIO:  kl,
-		Admit:  &admission{opts: opts, images: eng},
-		Status: status,
+	srv, err := apiserver.New(apiserver.Config{
+		Storage:  db.Decorator(),
+		PodIO:    kl,
+		Listener: ln,
+		CACert:   creds.CACert, ServingCert: creds.ServingCert, ServingKey: creds.ServingKey,
+		Users:         map[string]apiserver.User{creds.Token: {Name: labpki.UserName, Groups: []string{labpki.UserGroup}}},
+		LoopbackToken: loopbackToken,
+		Admission: []k8sadmission.Interface{
+			admission.PodDefaults{},
+			admission.DefaultTolerationSeconds{},
+			admission.HostAccess{Allowed: opts.AllowPrivileged},
+			admission.LabNotes{AllowHostPaths: opts.AllowHostPaths, Images: eng},
+		},
+		Extra: map[string]http.Handler{"/podlab/v1/status": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(status())
+		})},
 	})
-	ln, err := apiserver.ListenUnix(home.Socket())
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(home.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		ln.Close()
-		return err
-	}
-	defer os.Remove(home.PIDFile())
-	defer os.Remove(home.Socket())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 4)
+	errc := make(chan error, 8)
+	go func() { errc <- srv.Run(runCtx) }()
+	if err := awaitAPI(runCtx, cs, errc); err != nil {
+		return err
+	}
+	if err := writeKubeconfig(home, loopback.Host, creds); err != nil {
+		return fmt.Errorf("writing %s: %w", home.Kubeconfig(), err)
+	}
+
+	meta, err := metadata.NewForConfig(loopback)
+	if err != nil {
+		return err
+	}
+	sched, err := scheduler.New(cs, factory, broadcaster.Recorder(scheduler.Name, ""))
+	if err != nil {
+		return err
+	}
+	evictions, err := tainteviction.New(cs, factory, broadcaster.Recorder(tainteviction.Name, ""))
+	if err != nil {
+		return err
+	}
+	namespaces, err := nscontroller.New(cs, meta, factory)
+	if err != nil {
+		return err
+	}
+	factory.Start(runCtx.Done())
+	if err := kl.Register(runCtx); err != nil {
+		return err
+	}
 	go func() { errc <- kl.Run(runCtx) }()
 	go func() { errc <- sched.Run(runCtx) }()
-	evictions := tainteviction.New(st, events.New(st, tainteviction.Name, ""))
 	go func() { errc <- evictions.Run(runCtx) }()
-	go pruneEvents(runCtx, st)
+	go func() { errc <- namespaces.Run(runCtx) }()
 
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	unixLn, err := apiserver.ListenUnix(home.Socket())
+	if err != nil {
+		return err
+	}
+	defer os.Remove(home.Socket())
+	unixSrv := &http.Server{Handler: srv.UnixHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := unixSrv.Serve(unixLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()
-	log.Printf("podlab %s control plane for lab %s listening on unix://%s (pid %d, time scale %g)",
-		version.Version, labID, home.Socket(), os.Getpid(), labclock.Scale())
+	if err := os.WriteFile(home.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(home.PIDFile())
+	log.Printf("podlab %s control plane for lab %s: API on %s (kubeconfig %s) and unix://%s (pid %d, time scale %g)",
+		version.Version, labID, loopback.Host, home.Kubeconfig(), home.Socket(), os.Getpid(), labclock.Scale())
 
 	var runErr error
 	select {
@@ -145,34 +204,24 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
-	_ = httpSrv.Shutdown(shutdown)
+	_ = unixSrv.Shutdown(shutdown)
 	cancel()
 	return runErr
 }
 
-// ensureNamespaces creates the namespaces every cluster starts with.
-func ensureNamespaces(st *store.Store) error {
-	for _, name := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		api.SetDefaults(ns)
-		if _, err := st.Create(api.Namespaces, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating namespace %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func pruneEvents(ctx context.Context, st *store.Store) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
+// awaitAPI waits until the API answers (its post-start hooks have created
+// the system namespaces), or the server failed.
+func awaitAPI(ctx context.Context, cs kubernetes.Interface, errc <-chan error) error {
 	for {
-		if err := st.PruneEvents(eventTTL); err != nil {
-			log.Printf("pruning events: %v", err)
+		if _, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceDefault, metav1.GetOptions{}); err == nil {
+			return nil
 		}
 		select {
+		case err := <-errc:
+			return fmt.Errorf("the API server stopped at start: %w", err)
 		case <-ctx.Done():
-			return
-		case <-t.C:
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package labhome knows where a lab keeps its state on disk: the directory
-// ($PODLAB_HOME, else the XDG state directory), the API socket, the PID file,
-// the database, each virtual node's own directory, and the lab's identity
-// that labels every Docker object it owns. It imports nothing from podlab.
+// ($PODLAB_HOME, else the XDG state directory), the API socket and address,
+// the credentials and kubeconfig, the PID file, the database, each virtual
+// node's own directory, and the lab's identity that labels every Docker
+// object it owns. It imports nothing from podlab.
 package labhome
 
 import (
@@ -52,6 +53,17 @@ func (h Home) PIDFile() string { return filepath.Join(h.Dir, "server.pid") }
 // LogFile receives the background control plane's own log.
 func (h Home) LogFile() string { return filepath.Join(h.Dir, "server.log") }
 
+// PKIDir holds the lab's CA, the API server's certificate and the
+// learner's credentials.
+func (h Home) PKIDir() string { return filepath.Join(h.Dir, "pki") }
+
+// Kubeconfig is the kubeconfig file for kubectl and k9s (`podlab kubeconfig`).
+func (h Home) Kubeconfig() string { return filepath.Join(h.Dir, "kubeconfig") }
+
+// APIAddressFile records the loopback address the API server listens on,
+// so it keeps its port across restarts.
+func (h Home) APIAddressFile() string { return filepath.Join(h.Dir, "api-address") }
+
 // Database is the single-file object store.
 func (h Home) Database() string { return filepath.Join(h.Dir, "state.db") }
 
@@ -67,6 +79,25 @@ func (h Home) PodDir(node, uid string) string {
 // HostPathRoot is the directory a hostPath volume on node resolves under:
 // hostPath /tmp on node-1 is <home>/nodes/node-1/rootfs/tmp.
 func (h Home) HostPathRoot(node string) string { return filepath.Join(h.NodeDir(node), "rootfs") }
+
+// Name is what the lab's kubeconfig calls its cluster, user and context:
+// "podlab" for the default home, "podlab-<dir>" for another one, so two
+// labs merged into one kubeconfig keep apart.
+func (h Home) Name() string {
+	base := filepath.Base(h.Dir)
+	if base == "podlab" {
+		return "podlab"
+	}
+	return "podlab-" + strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, base), "-")
+}
 
 // idFile holds the lab's random identity.
 func (h Home) idFile() string { return filepath.Join(h.Dir, "lab-id") }

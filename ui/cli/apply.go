@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -85,7 +87,7 @@ func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m manifest) error {
 		}
 		ann[lastApplied] = modified
 		obj.SetAnnotations(ann)
-		_, warnings, err := cl.Create(cmd.Context(), res, obj)
+		_, warnings, err := cl.Create(cmd.Context(), res, obj, metav1.CreateOptions{FieldManager: "kubectl-client-side-apply"})
 		a.printWarnings(warnings)
 		if err != nil {
 			return err
@@ -119,7 +121,7 @@ func (a *app) applyOne(cmd *cobra.Command, cl clientIface, m manifest) error {
 		fmt.Fprintf(a.stdout, "%s unchanged\n", typeName(res, obj.GetName()))
 		return nil
 	}
-	_, warnings, err := cl.Patch(cmd.Context(), res, ns, obj.GetName(), types.StrategicMergePatchType, patch)
+	_, warnings, err := cl.Patch(cmd.Context(), res, ns, obj.GetName(), types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-client-side-apply"})
 	a.printWarnings(warnings)
 	if err != nil {
 		return err

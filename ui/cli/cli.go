@@ -125,7 +125,7 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 	root.Flags().StringVar(&a.lang, "lang", "", "the lessons' language (e.g. zh-CN; default $LANG, English as fallback)")
 	root.AddGroup(&cobra.Group{ID: "lab", Title: "The lab:"}, &cobra.Group{ID: "basic", Title: "Basic commands (as kubectl):"},
 		&cobra.Group{ID: "debug", Title: "Troubleshooting and debugging commands (as kubectl):"})
-	for _, c := range []*cobra.Command{a.upCommand(), a.downCommand(), a.statusCommand(), a.resetCommand(), a.nodeCommand()} {
+	for _, c := range []*cobra.Command{a.upCommand(), a.downCommand(), a.statusCommand(), a.kubeconfigCommand(), a.resetCommand(), a.nodeCommand()} {
 		c.GroupID = "lab"
 		root.AddCommand(c)
 	}

@@ -39,7 +39,7 @@ func (a *app) createOne(cmd *cobra.Command, cl clientIface, m manifest) error {
 	}
 	obj := m.Object.DeepCopyObject().(api.Object)
 	obj.SetNamespace(ns)
-	_, ws, err := cl.Create(cmd.Context(), res, obj)
+	_, ws, err := cl.Create(cmd.Context(), res, obj, metav1.CreateOptions{FieldManager: "kubectl-create"})
 	a.printWarnings(ws)
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func (a *app) createConfigMapCommand(secret bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, _, err := cl.Create(cmd.Context(), res, obj); err != nil {
+			if _, _, err := cl.Create(cmd.Context(), res, obj, metav1.CreateOptions{FieldManager: "kubectl-create"}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s created\n", typeName(res, args[0]))
@@ -197,7 +197,7 @@ func (a *app) createNamespaceCommand() *cobra.Command {
 				return err
 			}
 			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: args[0]}}
-			if _, _, err := cl.Create(cmd.Context(), api.Namespaces, ns); err != nil {
+			if _, _, err := cl.Create(cmd.Context(), api.Namespaces, ns, metav1.CreateOptions{FieldManager: "kubectl-create"}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "namespace/%s created\n", args[0])

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
@@ -12,7 +14,6 @@ import (
 
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/store"
 )
 
 // forceWarning is kubectl's warning for --force --grace-period=0.
@@ -75,7 +76,7 @@ func (a *app) deleteCommand() *cobra.Command {
 					}
 				}
 			}
-			opts := client.DeleteOptions{Force: force}
+			var opts metav1.DeleteOptions
 			if cmd.Flags().Changed("grace-period") && grace >= 0 {
 				g := grace
 				// kubectl: --grace-period=0 without --force means 1 s.
@@ -109,15 +110,16 @@ func (a *app) deleteCommand() *cobra.Command {
 					continue
 				}
 				if force && opts.GracePeriodSeconds != nil && *opts.GracePeriodSeconds == 0 {
-					fmt.Fprintf(a.stdout, "%s %q force deleted\n", it.res.Singular, it.name)
+					fmt.Fprintf(a.stdout, "%s %q force deleted%s\n", it.res.Singular, it.name, fromNamespace(it.res, it.namespace))
 					continue
 				}
-				if wait {
+				// A server that answers with a status only has removed the object.
+				if wait && deleted != nil {
 					if err := waitGone(cmd.Context(), cl, it.res, it.namespace, it.name, string(deleted.GetUID())); err != nil {
 						return err
 					}
 				}
-				fmt.Fprintf(a.stdout, "%s %q deleted\n", it.res.Singular, it.name)
+				fmt.Fprintf(a.stdout, "%s %q deleted%s\n", it.res.Singular, it.name, fromNamespace(it.res, it.namespace))
 			}
 			if failed {
 				return &exitError{code: 1}
@@ -137,9 +139,18 @@ func (a *app) deleteCommand() *cobra.Command {
 	return c
 }
 
+// fromNamespace is how kubectl (1.33 and later) says where an object was
+// deleted from.
+func fromNamespace(res api.Resource, ns string) string {
+	if !res.Namespaced {
+		return ""
+	}
+	return " from " + ns + " namespace"
+}
+
 // waitGone waits until the object with uid no longer exists.
 func waitGone(ctx context.Context, cl clientIface, res api.Resource, ns, name, uid string) error {
-	sel := store.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name)}
+	sel := metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()}
 	list, rv, err := cl.List(ctx, res, ns, sel)
 	if err != nil {
 		return err
@@ -149,12 +160,12 @@ func waitGone(ctx context.Context, cl clientIface, res api.Resource, ns, name, u
 	}
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	ch, err := cl.Watch(wctx, res, ns, sel, rv)
+	ch, err := cl.Watch(wctx, res, ns, client.ResumeFrom(sel, rv))
 	if err != nil {
 		return err
 	}
 	for ev := range ch {
-		if ev.Type == watch.Deleted && string(ev.Object.GetUID()) == uid {
+		if ev.Type == watch.Deleted && string(ev.Object.(api.Object).GetUID()) == uid {
 			return nil
 		}
 	}

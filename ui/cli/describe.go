@@ -5,13 +5,14 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
 	"github.com/podlab/podlab/ui/cli/printers"
 )
 
@@ -100,8 +101,8 @@ func (a *app) describeOne(cmd *cobra.Command, cl clientIface, res api.Resource, 
 	if evNS == "" {
 		evNS = "default"
 	}
-	evObjs, _, err := cl.List(ctx, api.Events, evNS, store.ListOptions{FieldSelector: fields.Set{
-		"involvedObject.name": o.GetName(), "involvedObject.kind": res.Kind}.AsSelector()})
+	evObjs, _, err := cl.List(ctx, api.Events, evNS, metav1.ListOptions{FieldSelector: fields.Set{
+		"involvedObject.name": o.GetName(), "involvedObject.kind": res.Kind}.AsSelector().String()})
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (a *app) describeOne(cmd *cobra.Command, cl clientIface, res api.Resource, 
 	}
 	var related []corev1.Pod
 	if res.Name == api.Nodes.Name {
-		pods, _, err := cl.List(ctx, api.Pods, "", store.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", o.GetName())})
+		pods, _, err := cl.List(ctx, api.Pods, "", metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", o.GetName()).String()})
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
@@ -99,7 +101,7 @@ func (a *app) editCommand() *cobra.Command {
 				return keep(fmt.Errorf("the name of the object cannot be changed (from %s to %s)", cur.GetName(), obj.GetName()))
 			}
 			obj.SetNamespace(cur.GetNamespace())
-			_, ws, err := cl.Update(cmd.Context(), t.res, obj)
+			_, ws, err := cl.Update(cmd.Context(), t.res, obj, metav1.UpdateOptions{FieldManager: "kubectl-edit"})
 			a.printWarnings(ws)
 			if err != nil {
 				return keep(err)

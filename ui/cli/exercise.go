@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podlab/podlab/exercises"
 	"github.com/podlab/podlab/lessons"
@@ -123,7 +124,7 @@ func (a *app) cleanup(ctx context.Context, cl client.Interface, c *lessons.Chapt
 		if ns == "" && res.Namespaced {
 			ns = "default"
 		}
-		if obj, err := cl.Delete(ctx, res, ns, ref.Name, client.DeleteOptions{}); err == nil {
+		if obj, err := cl.Delete(ctx, res, ns, ref.Name, metav1.DeleteOptions{}); err == nil {
 			waitGone(ctx, cl, res, ns, ref.Name, string(obj.GetUID()))
 		}
 	}

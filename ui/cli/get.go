@@ -7,13 +7,14 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
 	"github.com/podlab/podlab/ui/cli/printers"
 )
 
@@ -76,21 +77,23 @@ type getFlags struct {
 	template printers.Generic
 }
 
-func (f *getFlags) listOptions() (store.ListOptions, error) {
-	var opts store.ListOptions
+// listOptions checks the selectors as kubectl does before it asks the
+// server, and passes them on.
+func (f *getFlags) listOptions() (metav1.ListOptions, error) {
+	var opts metav1.ListOptions
 	if f.selector != "" {
 		sel, err := labels.Parse(f.selector)
 		if err != nil {
 			return opts, fmt.Errorf("unable to parse requirement: %v", err)
 		}
-		opts.LabelSelector = sel
+		opts.LabelSelector = sel.String()
 	}
 	if f.fieldSelector != "" {
 		sel, err := fields.ParseSelector(f.fieldSelector)
 		if err != nil {
 			return opts, err
 		}
-		opts.FieldSelector = sel
+		opts.FieldSelector = sel.String()
 	}
 	return opts, nil
 }
@@ -164,7 +167,7 @@ func (a *app) tableOptions(f getFlags, withNS bool) printers.TableOptions {
 // getTarget prints one resource type's objects. Like kubectl, named
 // objects that exist are printed even when others are missing; each missing
 // one is an error returned for the caller to report after the output.
-func (a *app) getTarget(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions) []error {
+func (a *app) getTarget(ctx context.Context, cl clientIface, t target, f getFlags, opts metav1.ListOptions) []error {
 	ns := a.ns()
 	if f.allNamespaces || !t.res.Namespaced {
 		ns = ""

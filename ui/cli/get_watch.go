@@ -5,11 +5,13 @@ import (
 	"errors"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
+	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/ui/cli/printers"
 )
 
@@ -17,7 +19,7 @@ import (
 // One name is watched through a metadata.name field selector; several names
 // are printed, then refused, as kubectl's resource builder refuses to watch
 // more than one source.
-func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, opts store.ListOptions) error {
+func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, opts metav1.ListOptions) error {
 	ns := a.ns()
 	if f.allNamespaces || !t.res.Namespaced {
 		ns = ""
@@ -34,7 +36,7 @@ func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, o
 		}
 	} else {
 		if len(t.names) == 1 {
-			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", t.names[0])
+			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", t.names[0]).String()
 		}
 		var err error
 		list, rv, err = cl.List(ctx, t.res, ns, opts)
@@ -61,7 +63,7 @@ func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, o
 	if len(t.names) > 1 {
 		return errors.New("you may only watch a single resource or type of resource at a time")
 	}
-	ch, err := cl.Watch(ctx, t.res, ns, opts, rv)
+	ch, err := cl.Watch(ctx, t.res, ns, client.ResumeFrom(opts, rv))
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func (a *app) watch(ctx context.Context, cl clientIface, t target, f getFlags, o
 			if !ok {
 				return nil
 			}
-			if err := p.print(ev.Object); err != nil {
+			if err := p.print(ev.Object.(api.Object)); err != nil {
 				return err
 			}
 			p.tw.Flush()

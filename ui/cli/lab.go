@@ -57,7 +57,8 @@ func (a *app) upCommand() *cobra.Command {
 			} else {
 				fmt.Fprintf(a.stdout, "podlab control plane started (pid %d)\n", st.PID)
 			}
-			fmt.Fprintf(a.stdout, "listening on unix://%s\n", st.Socket)
+			fmt.Fprintf(a.stdout, "API on %s and unix://%s\n", st.APIServer, st.Socket)
+			fmt.Fprintf(a.stdout, "for kubectl and k9s: export KUBECONFIG=$(podlab kubeconfig)\n")
 			return nil
 		},
 	}
@@ -135,7 +136,8 @@ func printStatus(a *app, st client.ServerStatus) {
 	tw := newTabWriter(a.stdout)
 	fmt.Fprintf(tw, "Control plane:\trunning (pid %d, up %s)\n", st.PID, time.Since(st.StartedAt).Round(time.Second))
 	fmt.Fprintf(tw, "Version:\tpodlab %s\n", st.Version)
-	fmt.Fprintf(tw, "API:\tunix://%s\n", st.Socket)
+	fmt.Fprintf(tw, "API:\t%s, unix://%s\n", st.APIServer, st.Socket)
+	fmt.Fprintf(tw, "Kubeconfig:\t%s\n", st.Kubeconfig)
 	fmt.Fprintf(tw, "Lab home:\t%s (lab %s)\n", st.Home, st.LabID)
 	fmt.Fprintf(tw, "Docker Engine:\t%s (API %s)\n", st.EngineVersion, st.EngineAPI)
 	fmt.Fprintf(tw, "Nodes:\t%s\n", strings.Join(st.Nodes, ", "))
@@ -155,6 +157,33 @@ func allowed(b bool) string {
 		return "allowed"
 	}
 	return "not allowed"
+}
+
+// kubeconfigCommand writes the lab's kubeconfig (starting the lab if need
+// be) and prints its path: export KUBECONFIG=$(podlab kubeconfig).
+func (a *app) kubeconfigCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "kubeconfig",
+		Short: "Write the lab's kubeconfig for kubectl and k9s and print its path",
+		Example: `  export KUBECONFIG=$(podlab kubeconfig)
+  kubectl get pods`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.client(cmd); err != nil {
+				return err
+			}
+			home, err := a.home()
+			if err != nil {
+				return err
+			}
+			path, err := lab.WriteKubeconfig(home)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, path)
+			return nil
+		},
+	}
 }
 
 func (a *app) resetCommand() *cobra.Command {

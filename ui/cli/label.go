@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -93,7 +95,12 @@ func (a *app) relabel(cmd *cobra.Command, cl clientIface, res api.Resource, ns, 
 		return nil
 	}
 	body, _ := json.Marshal(map[string]any{"metadata": map[string]any{field: patch}})
-	if _, _, err := cl.Patch(cmd.Context(), res, ns, name, types.MergePatchType, body); err != nil {
+	// kubectl's own field managers, so managedFields name the command.
+	fieldManager := "kubectl-label"
+	if field == "annotations" {
+		fieldManager = "kubectl-annotate"
+	}
+	if _, _, err := cl.Patch(cmd.Context(), res, ns, name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: fieldManager}); err != nil {
 		return err
 	}
 	verb := past

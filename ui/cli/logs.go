@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/client"
 )
 
 // podName accepts "web" and "pod/web" (kubectl's forms for logs and exec).
@@ -24,8 +24,9 @@ func podName(arg string) (string, error) {
 }
 
 func (a *app) logsCommand() *cobra.Command {
-	var opts client.LogOptions
+	var opts corev1.PodLogOptions
 	var tail int64
+	var since time.Duration
 	var allContainers bool
 	c := &cobra.Command{
 		Use:               "logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]",
@@ -43,6 +44,11 @@ func (a *app) logsCommand() *cobra.Command {
 			}
 			if cmd.Flags().Changed("tail") && tail >= 0 {
 				opts.TailLines = &tail
+			}
+			if since > 0 {
+				// kubectl rounds --since up to whole seconds.
+				secs := int64((since + time.Second - 1) / time.Second)
+				opts.SinceSeconds = &secs
 			}
 			cl, err := a.client(cmd)
 			if err != nil {
@@ -67,7 +73,7 @@ func (a *app) logsCommand() *cobra.Command {
 			for _, c := range containers {
 				o := opts
 				o.Container = c
-				rc, err := cl.Logs(cmd.Context(), a.ns(), name, o)
+				rc, err := cl.Logs(cmd.Context(), a.ns(), name, &o)
 				if err != nil {
 					return err
 				}
@@ -84,7 +90,7 @@ func (a *app) logsCommand() *cobra.Command {
 	c.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "Specify if the logs should be streamed")
 	c.Flags().BoolVarP(&opts.Previous, "previous", "p", false, "If true, print the logs for the previous instance of the container in a pod if it exists")
 	c.Flags().Int64Var(&tail, "tail", -1, "Lines of recent log file to display. Defaults to -1, showing all log lines")
-	c.Flags().DurationVar(&opts.Since, "since", 0, "Only return logs newer than a relative duration like 5s, 2m, or 3h")
+	c.Flags().DurationVar(&since, "since", 0, "Only return logs newer than a relative duration like 5s, 2m, or 3h")
 	c.Flags().BoolVar(&opts.Timestamps, "timestamps", false, "Include timestamps on each line in the log output")
 	c.Flags().BoolVar(&allContainers, "all-containers", false, "Get all containers' logs in the pod(s)")
 	return c

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 
 	"github.com/podlab/podlab/internal/version"
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/lab"
-	"github.com/podlab/podlab/runtime/store"
 )
 
 func (a *app) apiResourcesCommand() *cobra.Command {
@@ -124,7 +125,7 @@ func (a *app) completeNames(cmd *cobra.Command, res api.Resource) []string {
 	if !res.Namespaced {
 		ns = ""
 	}
-	list, _, err := cl.List(ctx, res, ns, store.ListOptions{})
+	list, _, err := cl.List(ctx, res, ns, metav1.ListOptions{})
 	if err != nil {
 		return nil
 	}

@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/ui/cli/printers"
 )
 
@@ -133,7 +132,7 @@ func (a *app) runPod(cmd *cobra.Command, f runFlags, name string, args []string)
 		}
 		return a.printRun(checked, "(server dry run)", f.output)
 	}
-	created, ws, err := cl.Create(cmd.Context(), api.Pods, pod)
+	created, ws, err := cl.Create(cmd.Context(), api.Pods, pod, metav1.CreateOptions{FieldManager: "kubectl-run"})
 	a.printWarnings(ws)
 	if err != nil {
 		return err
@@ -324,10 +323,10 @@ func (a *app) runAttached(cmd *cobra.Command, cl clientIface, pod *corev1.Pod, f
 		// Delete even when the session failed, on a context that outlives ^C.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if _, derr := cl.Delete(dctx, api.Pods, pod.Namespace, pod.Name, client.DeleteOptions{}); derr != nil {
+		if _, derr := cl.Delete(dctx, api.Pods, pod.Namespace, pod.Name, metav1.DeleteOptions{}); derr != nil {
 			fmt.Fprintln(a.stderr, formatError(derr))
 		} else {
-			fmt.Fprintf(a.stdout, "%s %q deleted\n", api.Pods.Singular, pod.Name)
+			fmt.Fprintf(a.stdout, "%s %q deleted%s\n", api.Pods.Singular, pod.Name, fromNamespace(api.Pods, pod.Namespace))
 		}
 	}
 	if err != nil || ended == nil || ended.Status.Phase != corev1.PodFailed {
@@ -338,7 +337,7 @@ func (a *app) runAttached(cmd *cobra.Command, cl clientIface, pod *corev1.Pod, f
 
 // copyLogs prints the logs of the run's container.
 func (a *app) copyLogs(ctx context.Context, cl clientIface, pod *corev1.Pod) error {
-	logs, err := cl.Logs(ctx, pod.Namespace, pod.Name, client.LogOptions{Container: pod.Name})
+	logs, err := cl.Logs(ctx, pod.Namespace, pod.Name, &corev1.PodLogOptions{Container: pod.Name})
 	if err != nil {
 		return err
 	}

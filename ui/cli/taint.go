@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -125,7 +127,7 @@ func (a *app) retaint(cmd *cobra.Command, cl clientIface, name string, add, remo
 		taints = []corev1.Taint{}
 	}
 	body, _ := json.Marshal(map[string]any{"spec": map[string]any{"taints": taints}})
-	if _, _, err := cl.Patch(cmd.Context(), api.Nodes, "", name, types.MergePatchType, body); err != nil {
+	if _, _, err := cl.Patch(cmd.Context(), api.Nodes, "", name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "kubectl-taint"}); err != nil {
 		return err
 	}
 	switch {
@@ -166,7 +168,7 @@ func (a *app) cordonCommand(cordon bool) *cobra.Command {
 					continue
 				}
 				body, _ := json.Marshal(map[string]any{"spec": map[string]any{"unschedulable": cordon}})
-				if _, _, err := cl.Patch(cmd.Context(), api.Nodes, "", name, types.MergePatchType, body); err != nil {
+				if _, _, err := cl.Patch(cmd.Context(), api.Nodes, "", name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "kubectl-taint"}); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "node/%s %s\n", name, past)

@@ -76,7 +76,9 @@ type Model struct {
 	// showOutput puts the last command's output in the detail pane until another view is chosen.
 	showOutput bool
 	err        string
-	showHelp   bool
+	// watchErr says why the live view is stale while a watch is retried.
+	watchErr string
+	showHelp bool
 	// flash is the output of the commands run since the last key, shown on
 	// the lesson screen, where the detail pane is not.
 	flash []string
@@ -206,7 +208,7 @@ func (m Model) startEvaluation() (Model, tea.Cmd) {
 
 // Init starts the watches.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(watchPods(m.opts.Client, m.opts.Namespace), watchEvents(m.opts.Client, m.opts.Namespace))
+	return tea.Batch(watchPods(m.opts.Client, m.opts.Namespace, 0), watchEvents(m.opts.Client, m.opts.Namespace, 0))
 }
 
 // sortedPods lists pods by name.
@@ -255,6 +257,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case podsListedMsg:
+		m.watchErr = ""
 		m.pods = map[string]*corev1.Pod{}
 		var mark tea.Cmd
 		for i := range msg.pods {
@@ -319,6 +322,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return next, tea.Batch(msg.next, eval, logs, mark)
 	case eventsMsg:
+		if msg.listed {
+			m.events = nil
+			m.watchErr = ""
+		}
 		m.events = append(m.events, msg.events...)
 		if len(m.events) > 500 {
 			m.events = m.events[len(m.events)-500:]
@@ -364,6 +371,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case errMsg:
 		m.err = msg.err.Error()
 		return m, nil
+	case watchFailedMsg:
+		m.watchErr = msg.err.Error()
+		return m, msg.retry
 	case tea.KeyPressMsg:
 		// A key dismisses the commands' output on the lesson screen.
 		m.flash = nil

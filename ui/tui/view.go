@@ -251,6 +251,8 @@ func (m Model) footer() []string {
 		lines = append(lines, m.input.View())
 	case m.err != "":
 		lines = append(lines, m.styles.Error.Render("error: "+m.err))
+	case m.watchErr != "":
+		lines = append(lines, m.styles.Waiting.Render("lost the lab's API, retrying: "+m.watchErr))
 	}
 	switch m.screen {
 	case screenLesson:

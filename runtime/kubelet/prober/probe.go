@@ -3,10 +3,12 @@
 // probe after initialDelaySeconds then one every periodSeconds, results that
 // flip only after failureThreshold or successThreshold identical results in
 // a row, readiness starting as failure and liveness as success, nothing but
-// the startup probe until it succeeds. Exec probes run in the container;
+// the startup probe until it succeeds. Workers only publish their verdicts
+// into the results stores (package results); the pod worker alone decides
+// to restart a container or to report it ready. Exec probes run in the container;
 // HTTP and TCP probes run from inside the pod's network namespace (the pause
 // container runs podlab's probe applet), so they work wherever Docker runs.
-// It imports runtime/kubelet/cri and runtime/labclock.
+// It imports runtime/kubelet/cri, its results store and runtime/labclock.
 package prober
 
 import (

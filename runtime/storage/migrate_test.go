@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/storage"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/podlab/podlab/runtime/api"
+	oldstore "github.com/podlab/podlab/runtime/store"
+)
+
+// A state.db written by runtime/store opens with its objects at the
+// registry's keys, their resourceVersions and the counter kept.
+func TestMigrateFromRuntimeStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	old, err := oldstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := old.Create(api.Pods, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := old.Create(api.Nodes, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := old.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "cfg"}, Data: map[string]string{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Create(api.Events, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "ev"}}); err != nil {
+		t.Fatal(err)
+	}
+	oldRV, _ := strconv.ParseUint(old.ResourceVersion(), 10, 64)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.ResourceVersion() != oldRV {
+		t.Errorf("counter %d, want runtime/store's %d", db.ResourceVersion(), oldRV)
+	}
+	codec := scheme.Codecs.LegacyCodec(corev1.SchemeGroupVersion)
+	newStore := func(prefix string, newFunc, newListFunc func() runtime.Object) *store {
+		s, err := db.newStore(codec, nil, newFunc, newListFunc, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	pods := newStore("/pods", func() runtime.Object { return &corev1.Pod{} }, func() runtime.Object { return &corev1.PodList{} })
+	nodes := newStore("/nodes", func() runtime.Object { return &corev1.Node{} }, func() runtime.Object { return &corev1.NodeList{} })
+	ctx := context.Background()
+
+	gotPod := &corev1.Pod{}
+	if err := pods.Get(ctx, "/pods/default/web", storage.GetOptions{}, gotPod); err != nil {
+		t.Fatal(err)
+	}
+	if gotPod.ResourceVersion != p.GetResourceVersion() || gotPod.UID != p.GetUID() || gotPod.Labels["app"] != "web" {
+		t.Errorf("migrated pod %+v, want %+v", gotPod.ObjectMeta, p.(*corev1.Pod).ObjectMeta)
+	}
+	gotNode := &corev1.Node{}
+	if err := nodes.Get(ctx, "/nodes/node-1", storage.GetOptions{}, gotNode); err != nil || gotNode.ResourceVersion != n.GetResourceVersion() {
+		t.Errorf("migrated node: %v at %q, want resourceVersion %s", err, gotNode.ResourceVersion, n.GetResourceVersion())
+	}
+
+	// The pods were re-encoded with their codec, resourceVersion out: an
+	// update that changes nothing stays a no-op.
+	var stored []byte
+	var expire int64
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		r, err := decodeRecord(tx.Bucket(objectsBucket).Get([]byte("/pods/default/web")))
+		stored = r.data
+		if err == nil {
+			ev, _ := decodeRecord(tx.Bucket(objectsBucket).Get([]byte("/events/default/ev")))
+			expire = ev.expire
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(stored, []byte(`"resourceVersion"`)) {
+		t.Errorf("stored pod still has its resourceVersion: %s", stored)
+	}
+	if expire == 0 {
+		t.Error("migrated event has no TTL")
+	}
+	out := &corev1.Pod{}
+	if err := pods.GuaranteedUpdate(ctx, "/pods/default/web", out, false, nil, storage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+		return obj, nil
+	}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if out.ResourceVersion != p.GetResourceVersion() || db.ResourceVersion() != oldRV {
+		t.Errorf("no-op update of a migrated pod wrote: object at %s, counter %d", out.ResourceVersion, db.ResourceVersion())
+	}
+	// ConfigMaps had no store yet: still readable, as migrated.
+	cms := newStore("/configmaps", func() runtime.Object { return &corev1.ConfigMap{} }, func() runtime.Object { return &corev1.ConfigMapList{} })
+	var l corev1.ConfigMapList
+	if err := cms.GetList(ctx, "/configmaps", storage.ListOptions{Recursive: true, Predicate: storage.Everything}, &l); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Items) != 1 || l.Items[0].Data["k"] != "v" || l.Items[0].ResourceVersion != cm.GetResourceVersion() {
+		t.Errorf("migrated configmaps %+v", l.Items)
+	}
+	// The old buckets are gone.
+	_ = db.bolt.View(func(tx *bolt.Tx) error {
+		for _, b := range legacyResources {
+			if tx.Bucket([]byte(b)) != nil {
+				t.Errorf("bucket %q still there", b)
+			}
+		}
+		return nil
+	})
+}
