@@ -19,7 +19,6 @@ import (
 	"github.com/podlab/podlab/internal/testenv"
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/store"
 )
 
 // benchLab starts a lab with its own home and returns a client of it.
@@ -57,7 +56,7 @@ func waitRunning(ctx context.Context, b *testing.B, cl *client.Client, names ...
 		want[n] = true
 	}
 	for ctx.Err() == nil {
-		objs, _, err := cl.List(ctx, api.Pods, "default", store.ListOptions{})
+		objs, _, err := cl.List(ctx, api.Pods, "default", metav1.ListOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,17 +86,17 @@ func BenchmarkApplyToRunning(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	// A first pod warms the engine and podlab's images.
-	cl.Create(ctx, api.Pods, sleeper("warm"))
+	cl.Create(ctx, api.Pods, sleeper("warm"), metav1.CreateOptions{})
 	waitRunning(ctx, b, cl, "warm")
 	for i := 0; b.Loop(); i++ {
 		name := "p" + strconv.Itoa(i)
-		if _, _, err := cl.Create(ctx, api.Pods, sleeper(name)); err != nil {
+		if _, _, err := cl.Create(ctx, api.Pods, sleeper(name), metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		waitRunning(ctx, b, cl, name)
 		b.StopTimer()
 		zero := int64(0)
-		cl.Delete(ctx, api.Pods, "default", name, client.DeleteOptions{GracePeriodSeconds: &zero, Force: true})
+		cl.Delete(ctx, api.Pods, "default", name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
 		b.StartTimer()
 	}
 }
@@ -163,7 +162,7 @@ func BenchmarkControlPlaneMemory20Pods(b *testing.B) {
 	for i := 0; i < 20; i++ {
 		name := fmt.Sprintf("m%02d", i)
 		names = append(names, name)
-		if _, _, err := cl.Create(ctx, api.Pods, sleeper(name)); err != nil {
+		if _, _, err := cl.Create(ctx, api.Pods, sleeper(name), metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/podlab/podlab/internal/testenv"
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/kubelet/prober"
@@ -103,7 +102,7 @@ func BenchmarkLivenessRestartTiming(b *testing.B) {
 					PeriodSeconds: 2, FailureThreshold: 3},
 			}}},
 		}
-		if _, _, err := cl.Create(ctx, api.Pods, pod); err != nil {
+		if _, _, err := cl.Create(ctx, api.Pods, pod, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		var last *corev1.ContainerStateTerminated
@@ -134,7 +133,7 @@ func BenchmarkLivenessRestartTiming(b *testing.B) {
 		errSum += d
 		n++
 		zero := int64(0)
-		cl.Delete(ctx, api.Pods, "default", name, client.DeleteOptions{GracePeriodSeconds: &zero, Force: true})
+		cl.Delete(ctx, api.Pods, "default", name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
 	}
 	b.ReportMetric(float64(expected.Milliseconds()), "expected-ms")
 	b.ReportMetric(float64((errSum / time.Duration(n)).Milliseconds()), "mean-abs-error-ms")
@@ -159,7 +158,7 @@ func BenchmarkControlPlaneCPU20ProbedPods(b *testing.B) {
 					PeriodSeconds: 2},
 			}}},
 		}
-		if _, _, err := cl.Create(ctx, api.Pods, pod); err != nil {
+		if _, _, err := cl.Create(ctx, api.Pods, pod, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

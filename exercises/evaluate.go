@@ -285,7 +285,8 @@ func (e *Evaluator) evalEvent(ctx context.Context, ec EventCheck) (bool, string)
 func (e *Evaluator) evalExec(ctx context.Context, xc ExecCheck) (bool, string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var out bytes.Buffer
+	// stdout and stderr arrive on streams of their own, copied concurrently.
+	var out lockedBuffer
 	code, err := e.Client.Exec(ctx, ns(xc.Namespace), xc.Pod, client.ExecOptions{Container: xc.Container, Command: xc.Command, Stdout: &out, Stderr: &out})
 	if err != nil {
 		return false, err.Error()
@@ -298,7 +299,7 @@ func (e *Evaluator) evalExec(ctx context.Context, xc ExecCheck) (bool, string) {
 		if err != nil {
 			return false, err.Error()
 		}
-		if !re.Match(out.Bytes()) {
+		if !re.MatchString(out.String()) {
 			return false, fmt.Sprintf("%s printed %q", strings.Join(xc.Command, " "), truncate(out.String(), 80))
 		}
 	}
@@ -372,4 +373,22 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// lockedBuffer is a buffer two goroutines may write at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

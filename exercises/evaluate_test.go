@@ -10,26 +10,33 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podlab/podlab/internal/apitest"
-	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/internal/kubetest"
 	"github.com/podlab/podlab/runtime/client"
+	"github.com/podlab/podlab/runtime/streaming"
 )
 
+// noIO stands in for the kubelet: fixed logs, and an exec that prints what
+// ps would in a pod sharing the pause container's PID namespace.
 type noIO struct{}
 
-func (noIO) Logs(context.Context, *corev1.Pod, client.LogOptions) (io.ReadCloser, error) {
+func (noIO) Logs(context.Context, *corev1.Pod, *corev1.PodLogOptions) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader("ready to serve\n")), nil
 }
-func (noIO) Exec(_ context.Context, _ *corev1.Pod, o client.ExecOptions) (int, error) {
-	io.WriteString(o.Stdout, "PID 1 /pause\n")
-	return 0, nil
+func (noIO) CheckRunning(context.Context, *corev1.Pod, string) error { return nil }
+func (noIO) Exec(_ context.Context, _ *corev1.Pod, _ string, _ []string, s streaming.Streams) error {
+	io.WriteString(s.Stdout, "PID 1 /pause\n")
+	return nil
 }
-func (noIO) Attach(context.Context, *corev1.Pod, client.ExecOptions) (int, error) { return 0, nil }
+func (noIO) Attach(context.Context, *corev1.Pod, string, streaming.Streams) error { return nil }
+func (noIO) PortForward(context.Context, *corev1.Pod, int32, io.ReadWriter) error {
+	return nil
+}
 
 func TestChecksAgainstTheAPI(t *testing.T) {
-	srv := apitest.Start(t, noIO{}, nil)
+	srv := kubetest.Start(t, kubetest.Options{PodIO: noIO{}})
 	ctx := context.Background()
-	ev := NewEvaluator(srv.Client)
+	cl := client.New(srv.Socket)
+	ev := NewEvaluator(cl)
 	clock := time.Now()
 	ev.Now = func() time.Time { return clock }
 
@@ -39,15 +46,14 @@ func TestChecksAgainstTheAPI(t *testing.T) {
 	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", Labels: map[string]string{"app": "web"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx"}}}}
-	srv.Client.Create(ctx, api.Pods, pod)
+	if _, err := srv.Client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if ok, why := ev.Eval(ctx, "web", web); ok || !strings.Contains(why, "is Pending, not Running") {
 		t.Fatalf("pending pod: %v %q", ok, why)
 	}
-	o, _ := srv.Store.Get(api.Pods, "default", "web")
-	p := o.(*corev1.Pod)
-	p.Status.Phase = corev1.PodRunning
-	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
-	srv.Store.Update(api.Pods, p)
+	srv.Client.CoreV1().Pods("default").Delete(ctx, "web", metav1.DeleteOptions{})
+	srv.Running(t, pod.DeepCopy())
 	if ok, why := ev.Eval(ctx, "web", web); !ok {
 		t.Fatalf("running pod: %q", why)
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -88,10 +87,10 @@ func Start(t testing.TB, opts Options) *Server {
 	client := kubernetes.NewForConfigOrDie(cfg)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := client.CoreV1().Namespaces().Get(ctx, metav1.NamespaceDefault, metav1.GetOptions{}); err == nil {
+		if apiserver.Ready(ctx, client) {
 			break
 		} else if time.Now().After(deadline) {
-			t.Fatalf("API server did not come up: %v", err)
+			t.Fatalf("API server did not become ready within 30 s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -38,13 +38,25 @@ func namespaceLifecycle(client kubernetes.Interface, factory informers.SharedInf
 }
 
 // ensureSystemNamespaces creates the system namespaces through the API, as
-// kube-apiserver's bootstrap controller does.
+// kube-apiserver's bootstrap controller does. A server stopping meanwhile
+// is no failure (the generic server treats a failed hook as fatal).
 func ensureSystemNamespaces(ctx context.Context, client kubernetes.Interface) error {
 	for _, name := range systemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		if _, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		_, err := client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil && !apierrors.IsAlreadyExists(err):
 			return fmt.Errorf("creating namespace %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// Ready reports whether the server answers /readyz with ok: every
+// post-start hook (the system namespaces among them) has finished.
+func Ready(ctx context.Context, client kubernetes.Interface) bool {
+	body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+	return err == nil && string(body) == "ok"
 }

@@ -1,8 +1,10 @@
 package images
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +165,97 @@ func TestWebHealthzFailsAfterAndNginxQuitsGracefully(t *testing.T) {
 		t.Fatal(err)
 	case <-time.After(20 * time.Second):
 		t.Fatal("nginx stand-in did not quit on nginx -s quit")
+	}
+}
+
+// execIn runs cmd in a running container with stdin, as kubectl exec does,
+// and returns its stdout, stderr and exit code.
+func execIn(t *testing.T, cli *client.Client, id string, stdin []byte, cmd ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ex, err := cli.ContainerExecCreate(ctx, id, container.ExecOptions{Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cli.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Close()
+	if stdin != nil {
+		go func() { resp.Conn.Write(stdin); resp.CloseWrite() }()
+	}
+	var out, errb bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, &errb, resp.Reader); err != nil {
+		t.Fatal(err)
+	}
+	info, err := cli.ContainerExecInspect(ctx, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), info.ExitCode
+}
+
+// TestBoxServesKubectlCp runs in the busybox stand-in what kubectl cp runs:
+// test -d, tar -xmf - -C DIR fed kubectl's stream, tar cf - PATH and its
+// retry form through tail -c+N.
+func TestBoxServesKubectlCp(t *testing.T) {
+	cli := testenv.Docker(t)
+	ctx := context.Background()
+	set, err := Ensure(ctx, cli, testenv.PodlabBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: set.Box, Cmd: []string{"sleep", "300"}, Labels: map[string]string{"podlab.dev/test": "images"}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
+	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := execIn(t, cli, c.ID, nil, "test", "-d", "/tmp"); code != 0 {
+		t.Fatalf("test -d /tmp: exit %d", code)
+	}
+	if _, _, code := execIn(t, cli, c.ID, nil, "test", "-d", "/tmp/notes.txt"); code != 1 {
+		t.Fatalf("test -d on nothing: exit %d", code)
+	}
+
+	// kubectl cp notes.txt pod:/tmp → tar -xmf - -C /tmp, names relative, the local owner.
+	var stream bytes.Buffer
+	tw := tar.NewWriter(&stream)
+	body := "kubectl cp works\n"
+	tw.WriteHeader(&tar.Header{Name: "notes.txt", Mode: 0o640, Size: int64(len(body)), Typeflag: tar.TypeReg, Uid: 1000, Gid: 1000, ModTime: time.Unix(1e9, 0)})
+	io.WriteString(tw, body)
+	tw.Close()
+	if _, errs, code := execIn(t, cli, c.ID, stream.Bytes(), "tar", "-xmf", "-", "-C", "/tmp"); code != 0 {
+		t.Fatalf("tar -xmf - -C /tmp: exit %d: %s", code, errs)
+	}
+	if out, _, _ := execIn(t, cli, c.ID, nil, "cat", "/tmp/notes.txt"); out != body {
+		t.Fatalf("cat /tmp/notes.txt = %q", out)
+	}
+	if _, errs, code := execIn(t, cli, c.ID, stream.Bytes(), "tar", "--no-same-permissions", "--no-same-owner", "-xmf", "-", "-C", "/root"); code != 0 {
+		t.Fatalf("--no-preserve form: exit %d: %s", code, errs)
+	}
+
+	// kubectl cp pod:/tmp/notes.txt . → tar cf - /tmp/notes.txt; with --retries, through tail.
+	full, errs, code := execIn(t, cli, c.ID, nil, "tar", "cf", "-", "/tmp/notes.txt")
+	if code != 0 || errs != "tar: Removing leading `/' from member names\n" {
+		t.Fatalf("tar cf - /tmp/notes.txt: exit %d, %q", code, errs)
+	}
+	tr := tar.NewReader(strings.NewReader(full))
+	h, err := tr.Next()
+	if err != nil || h.Name != "tmp/notes.txt" || h.Mode != 0o640 || h.Uid != 1000 {
+		t.Fatalf("archived %+v, %v; want tmp/notes.txt 0640 uid 1000 (as root tar keeps modes and owners)", h, err)
+	}
+	if b, _ := io.ReadAll(tr); string(b) != body {
+		t.Fatalf("archived body %q", b)
+	}
+	if out, _, code := execIn(t, cli, c.ID, nil, "sh", "-c", "tar cf - '/tmp/notes.txt' | tail -c+513"); code != 0 || out != full[512:] {
+		t.Fatalf("tar cf - | tail -c+513: exit %d, %d bytes, want %d", code, len(out), len(full)-512)
+	}
+	if _, errs, code := execIn(t, cli, c.ID, nil, "tar", "cf", "-", "/tmp/nope"); code == 0 || !strings.Contains(errs, "tar: /tmp/nope: No such file or directory") {
+		t.Fatalf("tar cf - /tmp/nope: exit %d, %q", code, errs)
 	}
 }

@@ -100,6 +100,14 @@ func TestKubeletOnTheAPIServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
+	// The node exists already (the kubelet restarted): registration keeps
+	// its spec — the learner's taint — and reconciles its default labels.
+	if _, err := client.CoreV1().Nodes().Create(ctx, &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "node-1", Labels: map[string]string{"kubernetes.io/hostname": "stale", "tier": "lab"}},
+		Spec:       corev1.NodeSpec{Taints: []corev1.Taint{{Key: "dedicated", Value: "lab", Effect: corev1.TaintEffectPreferNoSchedule}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	rt := fakeruntime.New()
 	rt.IgnoreStop("app") // its grace period must run out
 	b := events.NewBroadcaster(client)
@@ -134,6 +142,16 @@ func TestKubeletOnTheAPIServer(t *testing.T) {
 		}
 		return len(l.OwnerReferences) == 1 && l.OwnerReferences[0].UID == n.UID, nil
 	})
+	node, err := client.CoreV1().Nodes().Get(ctx, "node-1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if node.Labels["kubernetes.io/hostname"] != "node-1" || node.Labels["tier"] != "lab" || len(node.Spec.Taints) != 1 {
+		t.Fatalf("registered node: labels %v, taints %v", node.Labels, node.Spec.Taints)
+	}
+	if len(node.Status.Conditions) == 0 || node.Status.NodeInfo.KubeletVersion != "v1.34.0" {
+		t.Fatalf("registered node status %+v", node.Status)
+	}
 
 	grace := int64(5)
 	newPod := func(name string) *corev1.Pod {

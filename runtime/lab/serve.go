@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	k8sadmission "k8s.io/apiserver/pkg/admission"
 	"k8s.io/client-go/informers"
@@ -209,11 +208,11 @@ func Serve(ctx context.Context, opts Options) error {
 	return runErr
 }
 
-// awaitAPI waits until the API answers (its post-start hooks have created
+// awaitAPI waits until the API is ready (its post-start hooks have created
 // the system namespaces), or the server failed.
 func awaitAPI(ctx context.Context, cs kubernetes.Interface, errc <-chan error) error {
 	for {
-		if _, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceDefault, metav1.GetOptions{}); err == nil {
+		if apiserver.Ready(ctx, cs) {
 			return nil
 		}
 		select {

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/util/dryrun"
@@ -99,6 +100,13 @@ func newNamespaces(cfg Config) (map[string]rest.Storage, error) {
 		return nil, err
 	}
 	store.ReturnDeletedObject = true
+	// A terminating namespace goes on the update that removes its last
+	// finalizer, spec.finalizers included (upstream's
+	// ShouldDeleteNamespaceDuringUpdate), never before.
+	store.ShouldDeleteDuringUpdate = func(ctx context.Context, key string, obj, existing runtime.Object) bool {
+		ns, ok := obj.(*corev1.Namespace)
+		return ok && len(ns.Spec.Finalizers) == 0 && genericregistry.ShouldDeleteDuringUpdate(ctx, key, obj, existing)
+	}
 	return map[string]rest.Storage{
 		"namespaces":          &namespaceREST{resourceREST: resourceREST{Store: store, res: api.Namespaces}},
 		"namespaces/status":   &statusREST{statusStore(store, namespaceStatusStrategy{s})},

@@ -35,6 +35,23 @@ type PodIO interface {
 	PortForward(ctx context.Context, pod *corev1.Pod, port int32, conn io.ReadWriter) error
 }
 
+// noNode answers the pod subresources of an API served without a node agent.
+type noNode struct{}
+
+var errNoNode = apierrors.NewServiceUnavailable("no node agent serves this lab's pods")
+
+func (noNode) Logs(context.Context, *corev1.Pod, *corev1.PodLogOptions) (io.ReadCloser, error) {
+	return nil, errNoNode
+}
+func (noNode) CheckRunning(context.Context, *corev1.Pod, string) error { return errNoNode }
+func (noNode) Exec(context.Context, *corev1.Pod, string, []string, streaming.Streams) error {
+	return errNoNode
+}
+func (noNode) Attach(context.Context, *corev1.Pod, string, streaming.Streams) error { return errNoNode }
+func (noNode) PortForward(context.Context, *corev1.Pod, int32, io.ReadWriter) error {
+	return errNoNode
+}
+
 // podContainer resolves the container a log, exec or attach request names,
 // with upstream's messages when it is missing or unknown.
 func podContainer(pod *corev1.Pod, container string) (string, error) {

@@ -101,11 +101,13 @@ func newPods(cfg Config) (map[string]rest.Storage, error) {
 		"pods/status":  &statusREST{status},
 		"pods/binding": &bindingREST{store: store},
 	}
-	if cfg.PodIO != nil {
-		storages["pods/log"] = &logREST{pods: store, io: cfg.PodIO}
-		storages["pods/exec"] = &execREST{pods: store, io: cfg.PodIO}
-		storages["pods/attach"] = &attachREST{pods: store, io: cfg.PodIO}
-		storages["pods/portforward"] = &portForwardREST{pods: store, io: cfg.PodIO}
+	io := cfg.PodIO
+	if io == nil {
+		io = noNode{}
 	}
+	storages["pods/log"] = &logREST{pods: store, io: io}
+	storages["pods/exec"] = &execREST{pods: store, io: io}
+	storages["pods/attach"] = &attachREST{pods: store, io: io}
+	storages["pods/portforward"] = &portForwardREST{pods: store, io: io}
 	return storages, nil
 }

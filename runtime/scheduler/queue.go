@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 )
@@ -37,6 +38,11 @@ type failure struct {
 	failedAt time.Time // the last one, where the backoff counts from
 	reasons  Diagnosis // what rejected it on each node
 	aside    bool      // waiting for a cluster event
+	// wrote is the PodScheduled condition last written, on the version
+	// basedOn of the pod: until the informer shows a newer one, the
+	// cached pod does not show the write, and must not prompt it again.
+	wrote   corev1.PodCondition
+	basedOn string
 }
 
 func newPending(q workqueue.TypedRateLimitingInterface[string], initialBackoff, maxBackoff, maxUnschedulable time.Duration) *pending {
@@ -74,6 +80,26 @@ func (p *pending) failed(key string, uid types.UID, diag Diagnosis, cycle uint64
 		return
 	}
 	f.aside = true
+}
+
+// written reports whether cond was written last on the version of pod the
+// cache still shows.
+func (p *pending) written(key string, pod *corev1.Pod, cond corev1.PodCondition) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.pods[key]
+	return f != nil && f.uid == pod.UID && f.basedOn == pod.ResourceVersion &&
+		f.wrote.Status == cond.Status && f.wrote.Reason == cond.Reason &&
+		f.wrote.Message == cond.Message && f.wrote.ObservedGeneration == cond.ObservedGeneration
+}
+
+// wrote records that cond was written on this version of pod.
+func (p *pending) wrote(key string, pod *corev1.Pod, cond corev1.PodCondition) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f := p.pods[key]; f != nil && f.uid == pod.UID {
+		f.wrote, f.basedOn = cond, pod.ResourceVersion
+	}
 }
 
 // forget drops what is known of a pod that was bound or went away.

@@ -96,9 +96,16 @@ func (s *Scheduler) unschedulable(ctx context.Context, k string, pod *corev1.Pod
 		Message:            msg,
 		ObservedGeneration: pod.Generation,
 	}
-	// A failed write is not retried on its own, as upstream: the next
-	// attempt writes the condition again if it still differs.
-	if _, err := patchPodCondition(ctx, s.client, pod, cond); err != nil && !apierrors.IsNotFound(err) {
+	if s.pending.written(k, pod, cond) {
+		return // written already; the informer has not shown it yet
+	}
+	wrote, err := patchPodCondition(ctx, s.client, pod, cond)
+	switch {
+	case err == nil && wrote:
+		s.pending.wrote(k, pod, cond)
+	case err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil:
+		// Not retried on its own, as upstream: the next attempt writes
+		// the condition if it still differs.
 		logf("updating %s: %v", k, err)
 	}
 }

@@ -37,10 +37,10 @@ const (
 	podMaxBackoff     = 10 * time.Second
 	// maxUnschedulable is how long a pod waits for a cluster event before it
 	// is tried anyway. Upstream waits 5 minutes (podMaxInUnschedulablePodsDuration);
-	// the lab waits 30 s, because a learner watches in seconds, and the
-	// lab's narrow event hints (queue.go) miss what upstream's plugins see
-	// (a namespace's labels, for one); a retry of a pod that still fits
-	// nowhere writes only the folded FailedScheduling event.
+	// the lab waits 30 s because a learner watches in seconds, and should
+	// the lab's coarse event hints (queue.go) miss a change that helps, the
+	// fix shows within the half minute. A retry of a pod that still fits
+	// nowhere writes only the folded FailedScheduling event (its count).
 	maxUnschedulable = 30 * time.Second
 	// flushPeriod is how often the put-aside pods are checked against
 	// maxUnschedulable (upstream checks every 30 s against its 5 minutes).
@@ -140,6 +140,9 @@ func (s *Scheduler) next(ctx context.Context) bool {
 	}
 	defer s.queue.Done(key)
 	if err := s.scheduleOne(ctx, key); err != nil {
+		if ctx.Err() != nil {
+			return true // shutting down: the error is the cancellation
+		}
 		logf("%s: %v", key, err)
 		s.queue.AddRateLimited(key)
 		return true

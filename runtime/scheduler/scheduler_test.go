@@ -60,8 +60,10 @@ func TestLabellingTheNodeSchedulesThePod(t *testing.T) {
 // A retry that reaches the same verdict writes nothing but the folded event.
 func TestRetryWithTheSameVerdictWritesNothing(t *testing.T) {
 	f := startFake(t, fast, node("node-1", nil), pendingPod("web", wantsSSD))
-	eventually(t, "put aside", func() bool { return f.sched.pending.waiting() == 1 })
+	eventually(t, "reported", func() bool { return condition(f.pod(t, "default", "web"), corev1.PodScheduled) != nil })
 	before := f.writes()
+	// Each retry comes at once, before the informer need show the
+	// condition written: the scheduler must know it wrote it.
 	for i := 0; i < 3; i++ {
 		// A node change the filters see, that still does not help.
 		n, _ := f.client.CoreV1().Nodes().Get(context.Background(), "node-1", metav1.GetOptions{})

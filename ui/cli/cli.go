@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -182,6 +183,10 @@ func (a *app) runTUI(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	// client-go logs through klog to stderr, which would tear the app's
+	// screen: while it runs, those lines go nowhere.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	exe, _ := os.Executable()
 	learning, err := a.learning()
 	if err != nil {

@@ -3,56 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podlab/podlab/internal/apitest"
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/labhome"
-	"github.com/podlab/podlab/runtime/store"
 )
-
-// echoIO stands in for the kubelet: logs say whose they are, exec echoes.
-type echoIO struct{}
-
-func (echoIO) Logs(_ context.Context, pod *corev1.Pod, o client.LogOptions) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("logs of " + pod.Name + "/" + o.Container + "\n")), nil
-}
-
-func (echoIO) Exec(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (int, error) {
-	fmt.Fprintf(o.Stdout, "%s|%s|%s\n", pod.Name, o.Container, strings.Join(o.Command, " "))
-	return 0, nil
-}
-
-func (echoIO) Attach(_ context.Context, pod *corev1.Pod, o client.ExecOptions) (int, error) {
-	if pod.Name == "quick" {
-		// A container that ended between the status poll and the attach.
-		return 0, fmt.Errorf("container %s is not running", o.Container)
-	}
-	fmt.Fprintf(o.Stdout, "attached to %s/%s\n", pod.Name, o.Container)
-	return 0, nil
-}
-
-// harness runs the CLI against a real store and API server (no engine).
-type harness struct {
-	t   *testing.T
-	cl  *client.Client
-	st  *store.Store
-	dir string
-}
-
-func newHarness(t *testing.T) *harness {
-	t.Helper()
-	srv := apitest.Start(t, echoIO{}, nil)
-	return &harness{t: t, cl: srv.Client, st: srv.Store, dir: srv.Dir}
-}
 
 // run runs the CLI with args and returns stdout, stderr and the exit code.
 func (h *harness) run(stdin string, args ...string) (string, string, int) {
@@ -117,7 +79,7 @@ func TestApplyOfABadFileAppliesNothing(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "b.yaml:10: spec.containers[0].ports[0].containerPort: Invalid value: 99999") || !strings.Contains(errOut, "nothing was applied") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
-	if objs, _, _ := h.st.List(api.Pods, "", store.ListOptions{}); len(objs) != 0 {
+	if objs, _, _ := h.st.List(api.Pods, "", metav1.ListOptions{}); len(objs) != 0 {
 		t.Fatalf("%d pods were created from a bad set", len(objs))
 	}
 }
@@ -189,7 +151,7 @@ func TestDeleteMessages(t *testing.T) {
 	h := newHarness(t)
 	h.run("", "apply", "-f", h.file("web.yaml", webPod))
 	out, errOut, code := h.run("", "delete", "pod", "web")
-	if code != 0 || out != "pod \"web\" deleted\n" {
+	if code != 0 || out != "pod \"web\" deleted from default namespace\n" {
 		t.Fatalf("delete: %d %q %q", code, out, errOut)
 	}
 	if _, errOut, code := h.run("", "delete", "pod", "web"); code != 1 || errOut != "Error from server (NotFound): pods \"web\" not found\n" {
@@ -197,7 +159,7 @@ func TestDeleteMessages(t *testing.T) {
 	}
 	h.run("", "apply", "-f", h.file("web.yaml", webPod))
 	out, errOut, _ = h.run("", "delete", "pod", "web", "--grace-period=0", "--force")
-	if !strings.Contains(errOut, "Immediate deletion does not wait for confirmation") || out != "pod \"web\" force deleted\n" {
+	if !strings.Contains(errOut, "Immediate deletion does not wait for confirmation") || out != "pod \"web\" force deleted from default namespace\n" {
 		t.Fatalf("force delete: %q %q", out, errOut)
 	}
 }
@@ -223,7 +185,7 @@ func TestCreateConfigMapAndSecret(t *testing.T) {
 
 func TestLogsAndExecArguments(t *testing.T) {
 	h := newHarness(t)
-	h.run("", "apply", "-f", h.file("web.yaml", webPod))
+	h.runningPod("web")
 	if out, _, _ := h.run("", "logs", "pod/web"); out != "logs of web/app\n" {
 		t.Fatalf("logs: %q", out)
 	}
@@ -272,7 +234,7 @@ func TestEditThroughEditor(t *testing.T) {
 
 func TestAttach(t *testing.T) {
 	h := newHarness(t)
-	h.run("", "apply", "-f", h.file("web.yaml", webPod))
+	h.runningPod("web")
 	if out, errOut, code := h.run("", "attach", "web", "-c", "app"); code != 0 || out != "attached to web/app\n" {
 		t.Fatalf("attach: %d %q %q", code, out, errOut)
 	}

@@ -113,6 +113,7 @@ func TestGetWatchFollowsOnlyTheNamedObject(t *testing.T) {
 func TestLogsExecAttachDefaultTheContainer(t *testing.T) {
 	h := newHarness(t)
 	h.run("", "apply", "-f", h.file("multi.yaml", multiPod))
+	h.bind("default", "multi")
 	const notice = "Defaulted container \"web\" out of: web, client, fill (init)\n"
 	if out, errOut, code := h.run("", "logs", "multi"); code != 0 || out != "logs of multi/web\n" || errOut != notice {
 		t.Fatalf("logs: %d %q %q", code, out, errOut)

@@ -1,19 +1,21 @@
 package cli
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podlab/podlab/internal/kubetest"
 	"github.com/podlab/podlab/runtime/api"
-	"github.com/podlab/podlab/runtime/store"
 )
 
 func (h *harness) pods() []*corev1.Pod {
 	h.t.Helper()
-	objs, _, err := h.st.List(api.Pods, "", store.ListOptions{})
+	objs, _, err := h.st.List(api.Pods, "", metav1.ListOptions{})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -136,11 +138,20 @@ func TestRunFlagErrors(t *testing.T) {
 	}
 }
 
-// setPodStatus stands in for the kubelet: it sets the pod's status as soon
-// as the pod exists.
+// setPodStatus stands in for the scheduler and the kubelet: as soon as the
+// pod exists it binds it to the test node and sets its status.
 func (h *harness) setPodStatus(name string, status corev1.PodStatus) {
 	go func() {
 		for range 200 {
+			pod, err := h.kube.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			if pod.Spec.NodeName == "" {
+				b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name, UID: pod.UID}, Target: corev1.ObjectReference{Kind: "Node", Name: kubetest.Node}}
+				h.kube.CoreV1().Pods("default").Bind(context.Background(), b, metav1.CreateOptions{})
+			}
 			if _, err := h.st.GuaranteedUpdate(api.Pods, "default", name, func(o api.Object) (api.Object, error) {
 				o.(*corev1.Pod).Status = status
 				return o, nil
@@ -156,7 +167,7 @@ func TestRunInteractiveAttachesAndRemoves(t *testing.T) {
 	h := newHarness(t)
 	h.setPodStatus("box", corev1.PodStatus{Phase: corev1.PodRunning})
 	out, errOut, code := h.run("", "run", "box", "-i", "--rm", "--image=busybox", "--", "sh")
-	if code != 0 || out != "attached to box/box\npod \"box\" deleted\n" {
+	if code != 0 || out != "attached to box/box\npod \"box\" deleted from default namespace\n" {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
 	if ps := h.pods(); len(ps) != 0 && ps[0].DeletionTimestamp == nil {
@@ -179,7 +190,7 @@ func TestRunFallsBackToLogsWhenTheContainerEndedFirst(t *testing.T) {
 	h := newHarness(t)
 	h.setPodStatus("quick", corev1.PodStatus{Phase: corev1.PodRunning})
 	out, errOut, code := h.run("", "run", "quick", "-i", "--rm", "--image=busybox", "--", "sh", "-c", "echo hi")
-	if code != 0 || out != "logs of quick/quick\npod \"quick\" deleted\n" || !strings.Contains(errOut, "warning: couldn't attach to pod/quick, falling back to streaming logs: container quick is not running") {
+	if code != 0 || out != "logs of quick/quick\npod \"quick\" deleted from default namespace\n" || !strings.Contains(errOut, `warning: couldn't attach to pod/quick, falling back to streaming logs: unable to upgrade connection: container not found ("quick")`) {
 		t.Fatalf("%d %q %q", code, out, errOut)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podlab/podlab/exercises"
 	"github.com/podlab/podlab/lessons"
@@ -154,7 +155,7 @@ func (slowLab) Exec(ctx context.Context, _, _ string, _ client.ExecOptions) (int
 	return 0, ctx.Err()
 }
 
-func (slowLab) Logs(ctx context.Context, _, _ string, _ client.LogOptions) (io.ReadCloser, error) {
+func (slowLab) Logs(ctx context.Context, _, _ string, _ *corev1.PodLogOptions) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

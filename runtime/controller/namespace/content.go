@@ -64,15 +64,15 @@ func (c *Controller) deleteContent(ctx context.Context, ns *corev1.Namespace) (*
 	remaining := map[schema.GroupVersionResource]int{}
 	finalizers := map[string]int{}
 	for _, gvr := range gvrs {
-		left, err := c.deleteResource(ctx, ns, gvr, verbs[gvr])
+		rest, err := c.deleteResource(ctx, ns, gvr, verbs[gvr])
 		if err != nil {
 			errs = append(errs, err)
 			conds.contentFailed(err)
 		}
-		wait = max(wait, left.wait)
-		if left.count > 0 {
-			remaining[gvr] = left.count
-			for f, n := range left.finalizers {
+		wait = max(wait, rest.wait)
+		if rest.count > 0 {
+			remaining[gvr] = rest.count
+			for f, n := range rest.finalizers {
 				finalizers[f] += n
 			}
 		}
@@ -83,11 +83,12 @@ func (c *Controller) deleteContent(ctx context.Context, ns *corev1.Namespace) (*
 	updated := ns.DeepCopy()
 	if conds.apply(&updated.Status, c.now()) {
 		written, err := c.client.CoreV1().Namespaces().UpdateStatus(ctx, updated, metav1.UpdateOptions{})
-		if err != nil {
+		switch {
+		case err == nil:
+			ns = written
+		case ctx.Err() == nil:
 			// Not worth failing the pass for: the next one writes them again.
 			log.Printf("%s: %s: updating conditions: %v", Name, ns.Name, err)
-		} else {
-			ns = written
 		}
 	}
 	return ns, wait, utilerrors.NewAggregate(errs)

@@ -140,6 +140,8 @@ func (c *Controller) next(ctx context.Context) bool {
 		// Upstream looks again after half the estimate.
 		c.queue.Forget(name)
 		c.queue.AddAfter(name, remaining.wait/2)
+	case ctx.Err() != nil:
+		// Shutting down: the error is the cancellation.
 	default:
 		log.Printf("%s: %s: %v", Name, name, err)
 		c.queue.AddRateLimited(name)

@@ -120,6 +120,9 @@ func (c *Controller) next(ctx context.Context) bool {
 	}
 	defer c.queue.Done(key)
 	if err := c.reconcile(ctx, key); err != nil {
+		if ctx.Err() != nil {
+			return true // shutting down: the error is the cancellation
+		}
 		log.Printf("%s: %s: %v", Name, key, err)
 		c.queue.AddRateLimited(key)
 		return true

@@ -16,7 +16,7 @@ import (
 )
 
 // startAPI runs the lab's API server (no kubelet) with the controller, a
-// node and a pod bound to it and running, as a kubelet would report it.
+// node and pod bound to it and running, as a kubelet would report it.
 func startAPI(t *testing.T, pod *corev1.Pod) kubernetes.Interface {
 	t.Helper()
 	srv := kubetest.Start(t, kubetest.Options{})
@@ -39,22 +39,7 @@ func startAPI(t *testing.T, pod *corev1.Pod) kubernetes.Interface {
 	}
 	pod = pod.DeepCopy()
 	pod.UID, pod.Spec.NodeName, pod.Status = "", "", corev1.PodStatus{}
-	created, err := c.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: pod.Name, UID: created.UID}, Target: corev1.ObjectReference{Kind: "Node", Name: "node-1"}}
-	if err := c.CoreV1().Pods("default").Bind(ctx, binding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	running, err := c.CoreV1().Pods("default").Get(ctx, pod.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	running.Status.Phase = corev1.PodRunning
-	if _, err := c.CoreV1().Pods("default").UpdateStatus(ctx, running, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Running(t, pod)
 	return c
 }
 

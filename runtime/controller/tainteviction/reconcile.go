@@ -99,9 +99,19 @@ func (c *Controller) forget(k string) {
 
 // evict marks the pod a disruption target and deletes it gracefully, as
 // upstream's addConditionAndDeletePod; a failure is retried by the queue.
-func (c *Controller) evict(ctx context.Context, k string, pod *corev1.Pod) error {
-	c.rec.Event(pod, "", corev1.EventTypeNormal, "TaintManagerEviction",
-		fmt.Sprintf("Marking for deletion Pod %s/%s", pod.Namespace, pod.Name))
+func (c *Controller) evict(ctx context.Context, k string, cached *corev1.Pod) error {
+	c.rec.Event(cached, "", corev1.EventTypeNormal, "TaintManagerEviction",
+		fmt.Sprintf("Marking for deletion Pod %s/%s", cached.Namespace, cached.Name))
+	// The pod as it is now, as upstream reads it: a retry must not rewrite
+	// a condition the cache does not show yet.
+	pod, err := c.client.CoreV1().Pods(cached.Namespace).Get(ctx, cached.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || err == nil && (pod.UID != cached.UID || pod.DeletionTimestamp != nil) {
+		c.forget(k) // gone, replaced or going already
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	cond := corev1.PodCondition{
 		Type:               corev1.DisruptionTarget,
 		Status:             corev1.ConditionTrue,
@@ -118,7 +128,7 @@ func (c *Controller) evict(ctx context.Context, k string, pod *corev1.Pod) error
 	}
 	// No grace period named: the pod's own applies. The UID keeps a pod
 	// recreated under the same name safe.
-	err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+	err = c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: &pod.UID},
 	})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

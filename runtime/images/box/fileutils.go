@@ -73,10 +73,15 @@ func errText(err error) string {
 	case os.IsExist(err):
 		return "File exists"
 	}
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err.Error()
+	for { // the innermost reason: "path escapes from parent", not "statat x: ..."
+		if pe, ok := err.(*fs.PathError); ok {
+			err = pe.Err
+		} else if le, ok := err.(*os.LinkError); ok {
+			err = le.Err
+		} else {
+			return err.Error()
+		}
 	}
-	return err.Error()
 }
 
 func lsMain(argv []string) int {

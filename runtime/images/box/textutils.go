@@ -93,18 +93,37 @@ func headMain(argv []string) int {
 	return 0
 }
 
+// tailMain prints the last lines (-n N, -N) or bytes (-c N) of a file or
+// stdin; with +N (-n +N, -c+N) it prints from line or byte N on, the form
+// kubectl cp's resumed copies pipe tar through. -f follows a file.
 func tailMain(argv []string) int {
+	follow, bytes, fromStart := false, false, false
+	n := int64(10)
+	var files []string
 	args := argv[1:]
-	follow := false
-	var rest []string
-	for _, a := range args {
-		if a == "-f" || a == "-F" {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-f" || a == "-F":
 			follow = true
-			continue
+		case a == "-n" || a == "-c" || strings.HasPrefix(a, "-n") || strings.HasPrefix(a, "-c") ||
+			len(a) > 1 && a[0] == '-' && a[1] >= '0' && a[1] <= '9':
+			val := strings.TrimLeft(a[1:], "nc")
+			if val == "" && i+1 < len(args) {
+				i++
+				val = args[i]
+			}
+			bytes = strings.HasPrefix(a, "-c")
+			fromStart = strings.HasPrefix(val, "+")
+			v, err := strconv.ParseInt(strings.TrimLeft(val, "+-"), 10, 64)
+			if err != nil {
+				return fail(argv[0], "invalid number '%s'", val)
+			}
+			n = v
+		default:
+			files = append(files, a)
 		}
-		rest = append(rest, a)
 	}
-	n, files := countArg(rest, 10)
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
@@ -114,22 +133,52 @@ func tailMain(argv []string) int {
 		return fail(argv[0], "%s: %s", f, errText(err))
 	}
 	defer in.Close()
-	br := bufio.NewReader(in)
-	var lines []string
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			lines = append(lines, line)
-			if len(lines) > n {
-				lines = lines[1:]
+	br := bufio.NewReaderSize(in, 64<<10)
+	switch {
+	case fromStart && bytes:
+		if n > 1 {
+			io.CopyN(io.Discard, br, n-1)
+		}
+		io.Copy(os.Stdout, br)
+	case fromStart:
+		for i := int64(1); i < n; i++ {
+			if _, err := br.ReadSlice('\n'); err == bufio.ErrBufferFull {
+				i-- // a long line: keep skipping it
+			} else if err != nil {
+				break
 			}
 		}
-		if err != nil {
-			break
+		io.Copy(os.Stdout, br)
+	case bytes:
+		var last []byte
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := br.Read(buf)
+			if last = append(last, buf[:k]...); int64(len(last)) > 2*n+int64(len(buf)) {
+				last = append(last[:0], last[int64(len(last))-n:]...)
+			}
+			if err != nil {
+				break
+			}
 		}
-	}
-	for _, l := range lines {
-		os.Stdout.WriteString(l)
+		os.Stdout.Write(last[max(0, int64(len(last))-n):])
+	default:
+		var lines []string
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" {
+				lines = append(lines, line)
+				if int64(len(lines)) > n {
+					lines = lines[1:]
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		for _, l := range lines {
+			os.Stdout.WriteString(l)
+		}
 	}
 	if !follow || f == "-" {
 		return 0

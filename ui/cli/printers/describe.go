@@ -137,7 +137,12 @@ func describeEvents(p prefixWriter, events []corev1.Event, now time.Time) {
 	p.line(1, "Type\tReason\tAge\tFrom\tMessage")
 	p.line(1, "----\t------\t----\t----\t-------")
 	for _, e := range sorted {
-		p.line(1, "%s\t%s\t%s\t%s\t%s", e.Type, e.Reason, EventAge(&e, now), eventFrom(&e), strings.TrimSpace(e.Message))
+		// kubectl names the part of the object the event is about first.
+		message := strings.TrimSpace(e.Message)
+		if e.InvolvedObject.FieldPath != "" {
+			message = e.InvolvedObject.FieldPath + ": " + message
+		}
+		p.line(1, "%s\t%s\t%s\t%s\t%s", e.Type, e.Reason, EventAge(&e, now), eventFrom(&e), message)
 	}
 }
 
