@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -151,17 +150,6 @@ func (k *kubectl) jsonpath(t *testing.T, tmpl string, args ...string) string {
 	return k.ok(t, append(append([]string{"get"}, args...), "-o", "jsonpath="+tmpl)...)
 }
 
-// object is `kubectl get <args> -o json`, decoded.
-func (k *kubectl) object(t *testing.T, args ...string) map[string]any {
-	t.Helper()
-	out := k.ok(t, append(append([]string{"get"}, args...), "-o", "json")...)
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatalf("kubectl get %v -o json: %v\n%s", args, err, out)
-	}
-	return m
-}
-
 // resourceVersion is the object's metadata.resourceVersion.
 func (k *kubectl) resourceVersion(t *testing.T, args ...string) string {
 	t.Helper()
@@ -206,14 +194,13 @@ type line struct {
 // bgKubectl is a kubectl running in the background (get -w, logs -f,
 // port-forward, wait): its stdout read line by line as it comes.
 type bgKubectl struct {
-	cmd     *exec.Cmd
-	started time.Time
-	mu      sync.Mutex
-	lines   []line
-	errb    bytes.Buffer
-	grew    chan struct{} // closed and replaced at each new line and at the end
-	done    chan struct{}
-	code    int
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []line
+	errb  bytes.Buffer
+	grew  chan struct{} // closed and replaced at each new line and at the end
+	done  chan struct{}
+	code  int
 }
 
 // start starts kubectl with args in the background; t's cleanup kills it if
@@ -231,7 +218,6 @@ func (k *kubectl) start(t *testing.T, args ...string) *bgKubectl {
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b.started = time.Now()
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -313,6 +299,12 @@ func (b *bgKubectl) waitLine(t *testing.T, from int, timeout time.Duration, what
 	}
 }
 
+// waitStdout waits until ok holds for everything printed so far.
+func (b *bgKubectl) waitStdout(t *testing.T, timeout time.Duration, what string, ok func(string) bool) {
+	t.Helper()
+	b.waitLine(t, 0, timeout, what, func(string) bool { return ok(b.stdout()) })
+}
+
 func (b *bgKubectl) exitCode() int { b.mu.Lock(); defer b.mu.Unlock(); return b.code }
 
 // interrupt sends SIGINT, as ctrl-c in a terminal does.
@@ -330,14 +322,6 @@ func (b *bgKubectl) wait(t *testing.T, timeout time.Duration) int {
 			strings.Join(b.cmd.Args[1:], " "), timeout, b.stdout(), b.stderr())
 		return 0
 	}
-}
-
-// exitedBySignal reports whether the ended kubectl was ended by sig
-// (Go's default for SIGINT: the process dies of it, as upstream's kubectl
-// does on ctrl-c).
-func (b *bgKubectl) exitedBySignal(sig syscall.Signal) bool {
-	ws, ok := b.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // columnSep splits a row of a kubectl table printed alone (the rows of
@@ -404,8 +388,8 @@ func (tb table) row(name string) map[string]string {
 	return nil
 }
 
-// requireTmux returns tmux's path; without it the test fails in CI and is
-// skipped elsewhere.
+// requireTmux fails the test in CI when tmux is missing, and skips it
+// elsewhere.
 func requireTmux(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {

@@ -74,7 +74,7 @@ spec:
 	})
 	s.keys("s")
 	s.waitScreen(30*time.Second, "the shell in sleeper", func(sc string) bool {
-		return strings.Contains(sc, "<<K9s-Shell>> Pod: default/sleeper | Container: app") && strings.Contains(sc, "/ # ")
+		return strings.Contains(sc, "<<K9s-Shell>> Pod: default/sleeper | Container: app") && hasLine(sc, "/ #")
 	})
 	s.literal("echo k9s-shell-works")
 	s.keys("Enter")
@@ -84,10 +84,7 @@ spec:
 	s.waitScreen(20*time.Second, "k9s's pods view again", func(sc string) bool {
 		return !strings.Contains(sc, "<<K9s-Shell>>") && podRow(sc, "sleeper")
 	})
-	s.keys("Escape")
-	s.keys(":")
-	s.literal("q")
-	s.keys("Enter")
+	s.keys(":q", "Enter")
 	s.waitEnded(15 * time.Second)
 }
 

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -75,15 +74,12 @@ func kubectlLogs(t *testing.T, k *kubectl) {
 			}
 			// The first line is the tail kubectl asked for; each later one
 			// comes as the container prints it, a second apart.
-			if gap := got[i].at.Sub(got[i-1].at); i > 1 && gap < 500*time.Millisecond {
+			if gap := got[i].at.Sub(got[i-1].at); i > 1 && gap < 300*time.Millisecond {
 				t.Errorf("%q came %s after %q: not streamed as printed", got[i].text, gap, got[i-1].text)
 			}
 		}
 		f.interrupt()
 		f.wait(t, 10*time.Second)
-		if !f.exitedBySignal(syscall.SIGINT) {
-			t.Errorf("logs -f after ctrl-c: exit %d, want the end of SIGINT's default", f.exitCode())
-		}
 	})
 
 	t.Run("follow-until-the-container-ends", func(t *testing.T) {
@@ -141,30 +137,58 @@ func kubectlExec(t *testing.T, k *kubectl) {
 	}
 }
 
-// kubectlExecTTY: exec -it in a terminal is an interactive shell.
+// kubectlExecTTY: exec -it in a terminal is an interactive shell; ctrl-c
+// there interrupts the shell's command, not the shell.
 func kubectlExecTTY(t *testing.T, k *kubectl) {
 	requireTmux(t)
-	env := append(append([]string(nil), k.env...), "TERM=xterm")
-	s := newTmux(t, 100, 30, envLine(env)+" "+shellQuote(k.bin)+` exec -it sleeper -- sh; echo "kubectl exited $?"; sleep 600`)
-	s.waitScreen(30*time.Second, "the shell's prompt", func(sc string) bool { return strings.Contains(sc, "/ # ") })
-	s.literal("echo answer=$((6*7)); hostname")
-	s.keys("Enter")
-	s.waitScreen(20*time.Second, "the answer and the pod's hostname", func(sc string) bool {
-		return hasLine(sc, "answer=42") && hasLine(sc, "sleeper")
+	prompt := regexp.MustCompile(`(?m)^/ #`)
+	shell := func(t *testing.T, target ...string) *tmuxSession {
+		env := append(append([]string(nil), k.env...), "TERM=xterm")
+		args := append(append([]string{"exec", "-it"}, target...), "--", "sh")
+		cmd := envLine(env) + " " + shellQuote(k.bin)
+		for _, a := range args {
+			cmd += " " + shellQuote(a)
+		}
+		s := newTmux(t, 100, 30, cmd+`; echo "kubectl exited $?"; sleep 600`)
+		s.waitScreen(30*time.Second, "the shell's prompt", prompt.MatchString)
+		return s
+	}
+	t.Run("shell", func(t *testing.T) {
+		s := shell(t, "sleeper")
+		s.literal("echo answer=$((6*7)); hostname")
+		s.keys("Enter")
+		s.waitScreen(20*time.Second, "the answer and the pod's hostname", func(sc string) bool {
+			return hasLine(sc, "answer=42") && hasLine(sc, "sleeper")
+		})
+		s.literal("exit 5")
+		s.keys("Enter")
+		sc := s.waitScreen(20*time.Second, "kubectl's end", func(sc string) bool { return strings.Contains(sc, "kubectl exited ") })
+		if !hasLine(sc, "command terminated with exit code 5") || !hasLine(sc, "kubectl exited 5") {
+			t.Errorf("after exit 5 in the shell, want kubectl to say so and exit 5:\n%s", sc)
+		}
 	})
-	// Keys, not just lines: ctrl-c reaches the shell's foreground command.
-	s.literal("sleep 100")
-	s.keys("Enter")
-	time.Sleep(300 * time.Millisecond)
-	s.keys("C-c")
-	s.literal("echo after-ctrl-c")
-	s.keys("Enter")
-	s.waitScreen(20*time.Second, "the shell back after ctrl-c", func(sc string) bool { return hasLine(sc, "after-ctrl-c") })
-	s.literal("exit 5")
-	s.keys("Enter")
-	sc := s.waitScreen(20*time.Second, "kubectl's end", func(sc string) bool { return strings.Contains(sc, "kubectl exited ") })
-	if !hasLine(sc, "command terminated with exit code 5") || !hasLine(sc, "kubectl exited 5") {
-		t.Errorf("after exit 5 in the shell, want kubectl to say so and exit 5:\n%s", sc)
+	// The key goes through as the terminal's ^C: the container's terminal
+	// sends SIGINT to the foreground command; an interactive shell lives
+	// on. Upstream's busybox, and podlab's stand-in.
+	for _, c := range []string{"real", "box"} {
+		t.Run("ctrl-c/"+c, func(t *testing.T) {
+			s := shell(t, "files", "-c", c)
+			s.literal("sleep 100")
+			s.keys("Enter")
+			time.Sleep(300 * time.Millisecond)
+			s.keys("C-c")
+			s.literal("echo after-ctrl-c")
+			s.keys("Enter")
+			s.waitScreen(20*time.Second, "the shell's answer after ctrl-c", func(sc string) bool {
+				return hasLine(sc, "after-ctrl-c") || strings.Contains(sc, "kubectl exited ")
+			})
+			if sc := s.screen(); strings.Contains(sc, "kubectl exited ") {
+				t.Fatalf("ctrl-c at `sleep 100` ended the shell, want it to end only sleep, as busybox's sh does:\n%s", sc)
+			}
+			s.literal("exit")
+			s.keys("Enter")
+			s.waitScreen(20*time.Second, "kubectl's end", func(sc string) bool { return hasLine(sc, "kubectl exited 0") })
+		})
 	}
 }
 
@@ -197,7 +221,9 @@ func kubectlCp(t *testing.T, k *kubectl) {
 			if out := k.ok(t, "exec", "files", "-c", c, "--", "cat", "/tmp/tree/sub/b.txt", "/tmp/tree/a.txt"); out != "two\none\n" {
 				t.Fatalf("the copied files hold %q", out)
 			}
-			if out := k.ok(t, "exec", "files", "-c", c, "--", "sh", "/tmp/tree/sub/deep/c.sh"); out != "three\n" {
+			// Into the container, the modes go too (the tar kubectl writes
+			// has them): the script runs by its path.
+			if out := k.ok(t, "exec", "files", "-c", c, "--", "/tmp/tree/sub/deep/c.sh"); out != "three\n" {
 				t.Errorf("the copied script printed %q", out)
 			}
 			back := filepath.Join(t.TempDir(), "back")
@@ -208,9 +234,7 @@ func kubectlCp(t *testing.T, k *kubectl) {
 			if got := readTree(t, back); !equalTree(got, files) {
 				t.Fatalf("cp there and back changed the tree:\ngot  %q\nwant %q\n%v", keys(got), keys(files), r)
 			}
-			if fi, err := os.Stat(filepath.Join(back, "sub", "deep", "c.sh")); err != nil || fi.Mode().Perm()&0o100 == 0 {
-				t.Errorf("the script lost its execute bit on the way: %v %v", fi.Mode(), err)
-			}
+			// (Out of it, upstream's kubectl creates plain files: no modes.)
 
 			one := filepath.Join(t.TempDir(), "note.txt")
 			writeFile(t, one, "a single file\n")
@@ -298,8 +322,8 @@ func kubectlPortForward(t *testing.T, k *kubectl) {
 	if err != nil || !regexp.MustCompile(`^HTTP/1\.[01] 200 OK\r\n`).Match(raw) || !bytes.Contains(raw, []byte("Welcome to nginx!")) {
 		t.Fatalf("a raw HTTP/1.0 exchange through port-forward: %v\n%s", err, raw)
 	}
-	pf.waitLine(t, 0, 10*time.Second, "three Handling connection lines", func(string) bool {
-		return strings.Count(pf.stdout(), "Handling connection for "+port+"\n") == 3
+	pf.waitStdout(t, 10*time.Second, "three Handling connection lines", func(out string) bool {
+		return strings.Count(out, "Handling connection for "+port+"\n") == 3
 	})
 	pf.interrupt()
 	if code := pf.wait(t, 10*time.Second); code != 0 {

@@ -132,6 +132,7 @@ func TestKubectl(t *testing.T) {
 	t.Run("describe-pod", func(t *testing.T) { kubectlDescribePod(t, k) })
 	t.Run("apply-twice", func(t *testing.T) { kubectlApplyTwice(t, k) })
 	t.Run("apply-server-side", func(t *testing.T) { kubectlServerSideApply(t, k) })
+	t.Run("status-managed-fields", func(t *testing.T) { kubectlStatusManagedFields(t, k) })
 	t.Run("diff", func(t *testing.T) { kubectlDiff(t, k) })
 	t.Run("dry-run-server", func(t *testing.T) { kubectlDryRunServer(t, k) })
 	t.Run("create", func(t *testing.T) { kubectlCreate(t, k) })
@@ -141,17 +142,23 @@ func TestKubectl(t *testing.T) {
 	t.Run("patch", func(t *testing.T) { kubectlPatch(t, k) })
 	t.Run("edit", func(t *testing.T) { kubectlEdit(t, k) })
 	t.Run("explain", func(t *testing.T) { kubectlExplain(t, k) })
-	t.Run("wait", func(t *testing.T) { kubectlWait(t, k) })
 	t.Run("delete", func(t *testing.T) { kubectlDelete(t, l.in(t), k) })
 	t.Run("auth", func(t *testing.T) { kubectlAuth(t, l.in(t), k) })
 	t.Run("events", func(t *testing.T) { kubectlEvents(t, k) })
 
-	// The streaming commands (kubectl_streams_test.go).
-	t.Run("logs", func(t *testing.T) { kubectlLogs(t, k) })
-	t.Run("exec", func(t *testing.T) { kubectlExec(t, k) })
-	t.Run("exec-tty", func(t *testing.T) { kubectlExecTTY(t, k) })
-	t.Run("cp", func(t *testing.T) { kubectlCp(t, k) })
-	t.Run("port-forward", func(t *testing.T) { kubectlPortForward(t, k) })
+	// What waits on containers' own time runs side by side once the
+	// subtests above are done: each works on pods of its own or only
+	// reads the shared ones. The streaming commands are in
+	// kubectl_streams_test.go.
+	parallel := func(name string, f func(t *testing.T)) {
+		t.Run(name, func(t *testing.T) { t.Parallel(); f(t) })
+	}
+	parallel("wait", func(t *testing.T) { kubectlWait(t, k) })
+	parallel("logs", func(t *testing.T) { kubectlLogs(t, k) })
+	parallel("exec", func(t *testing.T) { kubectlExec(t, k) })
+	parallel("exec-tty", func(t *testing.T) { kubectlExecTTY(t, k) })
+	parallel("cp", func(t *testing.T) { kubectlCp(t, k) })
+	parallel("port-forward", func(t *testing.T) { kubectlPortForward(t, k) })
 }
 
 // kubectlVersion: the server is v1.37.2; kubectl 1.37 prints no skew
@@ -159,7 +166,7 @@ func TestKubectl(t *testing.T) {
 func kubectlVersion(t *testing.T, k *kubectl, minor string) {
 	r := k.run(t, "version")
 	clientLine := regexp.QuoteMeta("Client Version: v" + minor + ".")
-	if !regexp.MustCompile(`^` + clientLine + `\d+\nKustomize Version: v\S+\nServer Version: v1\.37\.2\n$`).MatchString(r.stdout) || r.code != 0 {
+	if !regexp.MustCompile(`^`+clientLine+`\d+\nKustomize Version: v\S+\nServer Version: v1\.37\.2\n$`).MatchString(r.stdout) || r.code != 0 {
 		t.Fatalf("want Client Version: v%s.x, Kustomize Version and Server Version: v1.37.2: %v", minor, r)
 	}
 	wantErr := ""
@@ -420,8 +427,8 @@ func kubectlApplyTwice(t *testing.T, k *kubectl) {
 }
 
 type managedField struct {
-	Manager, Operation, APIVersion, FieldsType, Time string
-	FieldsV1                                         map[string]any
+	Manager, Operation, APIVersion, FieldsType, Time, Subresource string
+	FieldsV1                                                      map[string]any
 }
 
 func managedFields(t *testing.T, k *kubectl, args ...string) []managedField {
@@ -478,6 +485,21 @@ func kubectlServerSideApply(t *testing.T, k *kubectl) {
 			}
 		default:
 			t.Errorf("unexpected manager %+v", m)
+		}
+	}
+}
+
+// kubectlStatusManagedFields: who wrote what, as a real cluster records it:
+// kubectl's client-side apply, and the kubelet's status updates (manager
+// kubelet, subresource status), what --show-managed-fields shows a learner.
+func kubectlStatusManagedFields(t *testing.T, k *kubectl) {
+	var got []string
+	for _, m := range managedFields(t, k, "pod", "web") {
+		got = append(got, strings.TrimSpace(m.Manager+" "+m.Operation+" "+m.Subresource))
+	}
+	for _, want := range []string{"kubectl-client-side-apply Update", "kubelet Update status"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("pod web's managedFields (manager operation subresource) %q lack %q", got, want)
 		}
 	}
 }
@@ -682,7 +704,7 @@ func kubectlCordon(t *testing.T, k *kubectl) {
 	// Upstream's node lifecycle controller taints a cordoned node
 	// (TaintNodesByCondition), so describe shows the taint too.
 	t.Run("unschedulable-taint", func(t *testing.T) {
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(5 * time.Second)
 		for {
 			out := k.ok(t, "describe", "node", "node-1")
 			if regexp.MustCompile(`(?m)^Taints:\s+node.kubernetes.io/unschedulable:NoSchedule$`).MatchString(out) &&
@@ -732,8 +754,20 @@ func kubectlPatch(t *testing.T, k *kubectl) {
 	if got := containers(); got != "app=busybox "+loop+"\n" {
 		t.Errorf("containers after the JSON patch:\n%s", got)
 	}
-	k.want(t, 0, "pod/patched patched (no change)\n", "patch", "pod", "patched", "--type=json", "-p", `[{"op":"add","path":"/metadata/labels/json","value":"yes"}]`)
-	k.want(t, 0, "pod/patched patched (no change)\n", "patch", "pod", "patched", "-p", `{"metadata":{"labels":{"merged":"yes"}}}`)
+	// A patch that changes nothing says so (kubectl compares the object
+	// before and after): on the completed pod, whose status stays still.
+	k.want(t, 0, "pod/done patched\n", "patch", "pod", "done", "--type=merge", "-p", `{"metadata":{"labels":{"patched":"yes"}}}`)
+	rv := k.resourceVersion(t, "pod", "done")
+	for _, p := range []struct{ typ, patch string }{
+		{"strategic", `{"metadata":{"labels":{"patched":"yes"}}}`},
+		{"merge", `{"metadata":{"labels":{"patched":"yes"}}}`},
+		{"json", `[{"op":"add","path":"/metadata/labels/patched","value":"yes"}]`},
+	} {
+		k.want(t, 0, "pod/done patched (no change)\n", "patch", "pod", "done", "--type="+p.typ, "-p", p.patch)
+	}
+	if got := k.resourceVersion(t, "pod", "done"); got != rv {
+		t.Errorf("no-op patches moved the resourceVersion %s to %s", rv, got)
+	}
 	// Two changes of the spec, each a new generation; the no-op patches none.
 	if got := k.jsonpath(t, "{.metadata.generation}", "pod", "patched"); got != "3" {
 		t.Errorf("generation %s after two image changes and two no-op patches, want 3", got)
@@ -798,11 +832,14 @@ func kubectlWait(t *testing.T, k *kubectl) {
 		t.Errorf("wait on a pod that never gets ready: %v", r)
 	}
 
-	k.applyFile(t, "gone.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: gone}\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [\"sh\", \"-c\", \"trap 'sleep 1; exit 0' TERM; while true; do sleep 1; done\"]\n")
+	// Its TERM trap takes two seconds: wait finds the pod before it goes.
+	k.applyFile(t, "gone.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: gone}\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [\"sh\", \"-c\", \"trap 'sleep 2; exit 0' TERM; while true; do sleep 1; done\"]\n")
 	k.want(t, 0, "pod/gone condition met\n", "wait", "--for=condition=Ready", "pod/gone", "--timeout=60s")
 	w := k.start(t, "wait", "--for=delete", "pod/gone", "--timeout=60s")
-	time.Sleep(300 * time.Millisecond) // let it find the pod; its deletion takes a second more (the TERM trap)
 	k.ok(t, "delete", "pod", "gone", "--wait=false")
+	if got := k.jsonpath(t, "{.metadata.name}", "pod", "gone"); got != "gone" {
+		t.Fatalf("the pod went at once (%q): the test cannot tell wait --for=delete waited", got)
+	}
 	if code := w.wait(t, time.Minute); code != 0 || w.stdout() != "pod/gone condition met\n" {
 		t.Fatalf("wait --for=delete: exit %d, stdout %q, stderr %q", code, w.stdout(), w.stderr())
 	}

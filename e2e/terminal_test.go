@@ -191,6 +191,9 @@ func TestTUIFirstExercise(t *testing.T) {
 	keys("j", "j", "j", "j", "j", "j", "Enter")
 	waitScreen("exercise ·")
 	keys("A")
+	// The apply's output lands in the detail pane when it ends: wait for it,
+	// or it would take the pane back from the timeline chosen below.
+	waitScreen("pod/liveness-exec created")
 	keys("w")
 	waitScreen("liveness-exec")
 	keys("Down", "t")

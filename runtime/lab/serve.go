@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	goruntime "runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -17,12 +18,14 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 
 	"github.com/podlab/podlab/internal/version"
 	"github.com/podlab/podlab/runtime/admission"
 	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
 	nscontroller "github.com/podlab/podlab/runtime/controller/namespace"
+	"github.com/podlab/podlab/runtime/controller/nodelifecycle"
 	"github.com/podlab/podlab/runtime/controller/tainteviction"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/events"
@@ -83,18 +86,32 @@ func Serve(ctx context.Context, opts Options) error {
 	// loopback token, as kube-apiserver's controllers do.
 	loopbackToken := apiserver.RandomToken()
 	loopback := apiserver.ClientConfig(ln.Addr().String(), creds.CACert, loopbackToken)
-	cs, err := kubernetes.NewForConfig(loopback)
+	// Each component has a client of its own whose user agent names it,
+	// as upstream's binaries do: managedFields and the request log say who
+	// wrote (kubelet, kube-scheduler, kube-controller-manager).
+	kubeletClient, err := componentClient(loopback, "kubelet")
 	if err != nil {
 		return err
 	}
-	broadcaster := events.NewBroadcaster(cs)
-	defer broadcaster.Shutdown()
+	schedulerClient, err := componentClient(loopback, "kube-scheduler")
+	if err != nil {
+		return err
+	}
+	controllersClient, err := componentClient(loopback, "kube-controller-manager")
+	if err != nil {
+		return err
+	}
+	cs := controllersClient
+	kubeletEvents, schedulerEvents, controllerEvents := events.NewBroadcaster(kubeletClient), events.NewBroadcaster(schedulerClient), events.NewBroadcaster(controllersClient)
+	defer kubeletEvents.Shutdown()
+	defer schedulerEvents.Shutdown()
+	defer controllerEvents.Shutdown()
 
 	kl, err := kubelet.New(kubelet.Config{
 		NodeName:        NodeName,
-		Client:          cs,
+		Client:          kubeletClient,
 		Runtime:         eng,
-		Recorder:        broadcaster.Recorder("kubelet", NodeName),
+		Recorder:        kubeletEvents.Recorder("kubelet", NodeName),
 		Home:            home,
 		AllowPrivileged: opts.AllowPrivileged,
 		AllowHostPaths:  opts.AllowHostPaths,
@@ -150,19 +167,25 @@ func Serve(ctx context.Context, opts Options) error {
 		return fmt.Errorf("writing %s: %w", home.Kubeconfig(), err)
 	}
 
-	meta, err := metadata.NewForConfig(loopback)
+	meta, err := metadata.NewForConfig(componentConfig(loopback, "kube-controller-manager"))
 	if err != nil {
 		return err
 	}
-	sched, err := scheduler.New(cs, factory, broadcaster.Recorder(scheduler.Name, ""))
+	// The scheduler watches through the shared informers but writes (binds)
+	// as itself.
+	sched, err := scheduler.New(schedulerClient, factory, schedulerEvents.Recorder(scheduler.Name, ""))
 	if err != nil {
 		return err
 	}
-	evictions, err := tainteviction.New(cs, factory, broadcaster.Recorder(tainteviction.Name, ""))
+	evictions, err := tainteviction.New(cs, factory, controllerEvents.Recorder(tainteviction.Name, ""))
 	if err != nil {
 		return err
 	}
 	namespaces, err := nscontroller.New(cs, meta, factory)
+	if err != nil {
+		return err
+	}
+	nodes, err := nodelifecycle.New(cs, factory)
 	if err != nil {
 		return err
 	}
@@ -174,6 +197,7 @@ func Serve(ctx context.Context, opts Options) error {
 	go func() { errc <- sched.Run(runCtx) }()
 	go func() { errc <- evictions.Run(runCtx) }()
 	go func() { errc <- namespaces.Run(runCtx) }()
+	go func() { errc <- nodes.Run(runCtx) }()
 
 	unixLn, err := apiserver.ListenUnix(home.Socket())
 	if err != nil {
@@ -206,6 +230,19 @@ func Serve(ctx context.Context, opts Options) error {
 	_ = unixSrv.Shutdown(shutdown)
 	cancel()
 	return runErr
+}
+
+// componentClient is a client of the lab's API for one component.
+func componentClient(loopback *rest.Config, component string) (kubernetes.Interface, error) {
+	return kubernetes.NewForConfig(componentConfig(loopback, component))
+}
+
+// componentConfig is loopback with the component's user agent,
+// "<component>/<Kubernetes version> (<os>/<arch>) podlab/<version>".
+func componentConfig(loopback *rest.Config, component string) *rest.Config {
+	cfg := rest.CopyConfig(loopback)
+	cfg.UserAgent = fmt.Sprintf("%s/%s (%s/%s) podlab/%s", component, version.KubernetesVersion, goruntime.GOOS, goruntime.GOARCH, version.Version)
+	return cfg
 }
 
 // awaitAPI waits until the API is ready (its post-start hooks have created

@@ -116,8 +116,25 @@ func newNamespaces(cfg Config) (map[string]rest.Storage, error) {
 
 // namespaceREST deletes as upstream's namespace storage: the first delete
 // marks the namespace Terminating; it goes once the namespace controller has
-// emptied it and removed its finalizers.
-type namespaceREST struct{ resourceREST }
+// emptied it and removed its finalizers. Like upstream's, it has no
+// DeleteCollection (discovery lists no deletecollection verb, and DELETE on
+// the collection is 405): the store's would remove namespaces from storage
+// at once, skipping the Terminating phase and the controller's cleanup.
+type namespaceREST struct {
+	resourceREST
+	noDeleteCollection
+}
+
+// noDeleteCollection hides the store's DeleteCollection from namespaceREST:
+// its own DeleteCollection sits at the same depth as the store's (both two
+// embeddings down), and Go promotes neither of two methods of one name at
+// one depth, so namespaceREST is no rest.CollectionDeleter.
+type noDeleteCollection struct{ deleteCollectionConflict }
+
+type deleteCollectionConflict struct{}
+
+// DeleteCollection is never called: it only shadows the store's.
+func (deleteCollectionConflict) DeleteCollection() {}
 
 // contentRemaining is upstream's answer to deleting a namespace that is
 // still being emptied.
@@ -190,6 +207,13 @@ func interpretStorageError(err error, name string) error {
 	return apierrors.NewInternalError(err)
 }
 
-var _ rest.GracefulDeleter = (*namespaceREST)(nil)
-
-var _ rest.StandardStorage = (*namespaceREST)(nil)
+var (
+	_ rest.Creater             = (*namespaceREST)(nil)
+	_ rest.Lister              = (*namespaceREST)(nil)
+	_ rest.Patcher             = (*namespaceREST)(nil)
+	_ rest.Watcher             = (*namespaceREST)(nil)
+	_ rest.GracefulDeleter     = (*namespaceREST)(nil)
+	_ rest.TableConvertor      = (*namespaceREST)(nil)
+	_ rest.ShortNamesProvider  = (*namespaceREST)(nil)
+	_ rest.ResetFieldsStrategy = (*namespaceREST)(nil)
+)

@@ -3,8 +3,9 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,38 +14,56 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/client-go/kubernetes/scheme"
-
-	"github.com/podlab/podlab/runtime/api"
-	oldstore "github.com/podlab/podlab/runtime/store"
 )
+
+// writeLegacy writes a state.db as podlab's first store (runtime/store, now
+// gone) left it: a bucket per resource keyed "<namespace>/<name>" ("/<name>"
+// when cluster-scoped) holding the objects' JSON, their resourceVersions
+// inside, and the counter as a big-endian uint64 under meta/resourceVersion.
+func writeLegacy(t *testing.T, path string, rv uint64, objs map[string][]metav1.Object) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		for res, list := range objs {
+			b, err := tx.CreateBucketIfNotExists([]byte(res))
+			if err != nil {
+				return err
+			}
+			for _, o := range list {
+				data, err := json.Marshal(o)
+				if err != nil {
+					return err
+				}
+				if err := b.Put([]byte(o.GetNamespace()+"/"+o.GetName()), data); err != nil {
+					return err
+				}
+			}
+		}
+		meta, err := tx.CreateBucketIfNotExists([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("resourceVersion"), binary.BigEndian.AppendUint64(nil, rv))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 // A state.db written by runtime/store opens with its objects at the
 // registry's keys, their resourceVersions and the counter kept.
 func TestMigrateFromRuntimeStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	old, err := oldstore.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := old.Create(api.Pods, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", Labels: map[string]string{"app": "web"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := old.Create(api.Nodes, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm, err := old.Create(api.ConfigMaps, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "cfg"}, Data: map[string]string{"k": "v"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Create(api.Events, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "ev"}}); err != nil {
-		t.Fatal(err)
-	}
-	oldRV, _ := strconv.ParseUint(old.ResourceVersion(), 10, 64)
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", UID: "u-web", ResourceVersion: "3", Labels: map[string]string{"app": "web"}}}
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1", UID: "u-node", ResourceVersion: "4"}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "cfg", UID: "u-cfg", ResourceVersion: "5"}, Data: map[string]string{"k": "v"}}
+	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "ev", UID: "u-ev", ResourceVersion: "6"}}
+	const oldRV = 7
+	writeLegacy(t, path, oldRV, map[string][]metav1.Object{"pods": {p}, "nodes": {n}, "configmaps": {cm}, "events": {ev}})
 
 	db, err := Open(path)
 	if err != nil {
@@ -71,7 +90,7 @@ func TestMigrateFromRuntimeStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if gotPod.ResourceVersion != p.GetResourceVersion() || gotPod.UID != p.GetUID() || gotPod.Labels["app"] != "web" {
-		t.Errorf("migrated pod %+v, want %+v", gotPod.ObjectMeta, p.(*corev1.Pod).ObjectMeta)
+		t.Errorf("migrated pod %+v, want %+v", gotPod.ObjectMeta, p.ObjectMeta)
 	}
 	gotNode := &corev1.Node{}
 	if err := nodes.Get(ctx, "/nodes/node-1", storage.GetOptions{}, gotNode); err != nil || gotNode.ResourceVersion != n.GetResourceVersion() {

@@ -68,7 +68,7 @@ func shMain(argv []string) int {
 		interp.StdIO(os.Stdin, os.Stdout, os.Stderr),
 		interp.Env(expand.ListEnviron(env...)),
 		interp.CallHandler(traps.call),
-		interp.ExecHandlers(traps.waitHandler),
+		interp.ExecHandlers(traps.waitHandler, traps.jobHandler),
 	}
 	if len(params) > 0 {
 		opts = append(opts, interp.Params(append([]string{"--"}, params...)...))
@@ -81,7 +81,7 @@ func shMain(argv []string) int {
 	ctx := context.Background()
 	if script == nil {
 		if interactive || term.IsTerminal(int(os.Stdin.Fd())) {
-			return interactiveShell(ctx, r)
+			return interactiveShell(ctx, r, traps)
 		}
 		script = os.Stdin
 	}
@@ -111,43 +111,4 @@ func asExit(err error, st *interp.ExitStatus) bool {
 		return true
 	}
 	return false
-}
-
-// interactiveShell reads commands line by line with a busybox-like prompt.
-func interactiveShell(ctx context.Context, r *interp.Runner) int {
-	prompt := func() {
-		// The runner keeps the shell's working directory (cd does not chdir the process).
-		fmt.Fprintf(os.Stdout, "%s # ", r.Dir)
-	}
-	parser := syntax.NewParser()
-	prompt()
-	last := 0
-	err := parser.Interactive(os.Stdin, func(stmts []*syntax.Stmt) bool {
-		if parser.Incomplete() {
-			fmt.Fprint(os.Stdout, "> ")
-			return true
-		}
-		for _, stmt := range stmts {
-			err := r.Run(ctx, stmt)
-			last = 0
-			if err != nil {
-				var st interp.ExitStatus
-				if asExit(err, &st) {
-					last = int(st)
-				} else {
-					fmt.Fprintln(os.Stderr, err)
-					last = 1
-				}
-			}
-			if r.Exited() {
-				return false
-			}
-		}
-		prompt()
-		return true
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	return last
 }

@@ -25,6 +25,11 @@ type shellTraps struct {
 	pending []syscall.Signal
 	ch      chan os.Signal
 	arrived chan struct{} // a token per burst of signals, for a blocked wait
+
+	// An interactive shell's keyboard signals (sh_interactive.go).
+	interactive bool
+	fg          foreground
+	wake        chan struct{} // a token when fg asks the prompt or a wait to stop
 }
 
 // trappable are the signals the shell's trap handles.
@@ -34,11 +39,14 @@ var trappable = map[syscall.Signal]bool{
 }
 
 func newShellTraps() *shellTraps {
-	t := &shellTraps{actions: map[syscall.Signal]string{}, ch: make(chan os.Signal, 8), arrived: make(chan struct{}, 1)}
+	t := &shellTraps{actions: map[syscall.Signal]string{}, ch: make(chan os.Signal, 8), arrived: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 	go func() {
 		for s := range t.ch {
 			t.mu.Lock()
 			t.pending = append(t.pending, s.(syscall.Signal))
+			if t.interactive {
+				t.keyboardSignalLocked(s.(syscall.Signal))
+			}
 			t.mu.Unlock()
 			select {
 			case t.arrived <- struct{}{}:
@@ -60,6 +68,14 @@ func signalOf(spec string) (syscall.Signal, bool) {
 // command, takes over `trap` for signals, sends `kill` to the applet and
 // `wait` to waitHandler.
 func (t *shellTraps) call(ctx context.Context, args []string) ([]string, error) {
+	if t.interactive {
+		if args[0] == statusCommand {
+			return args, nil
+		}
+		if t.interruptedFor(interp.HandlerCtx(ctx)) {
+			return nil, errInterrupted // ^C stops the rest of the command line
+		}
+	}
 	switch args[0] {
 	case "kill":
 		args = append([]string{"/bin/kill"}, args[1:]...)
@@ -118,10 +134,18 @@ func (t *shellTraps) waitHandler(next interp.ExecHandlerFunc) interp.ExecHandler
 		hc := interp.HandlerCtx(ctx)
 		done := make(chan error, 1)
 		go func() { done <- hc.Builtin(ctx, append([]string{"wait"}, args[1:]...)) }()
+		var wake chan struct{} // an interactive shell's ^C ends a foreground wait
+		if t.interactive && !isAsync(hc) {
+			wake = t.wake
+		}
 		for {
 			select {
 			case err := <-done:
 				return err
+			case <-wake:
+				if t.interruptedFor(hc) {
+					return errInterrupted
+				}
 			case <-t.arrived:
 				script, sig := t.due()
 				if len(script) == 0 {
@@ -152,6 +176,10 @@ func (t *shellTraps) trap(args []string) []string {
 		switch action {
 		case "-":
 			delete(t.actions, sig)
+			if t.interactive && keyboardSignal(sig) {
+				signal.Notify(t.ch, sig) // back to the interactive shell's own handling
+				break
+			}
 			signal.Reset(sig)
 			asInit() // PID 1 goes back to ignoring what it has no handler for
 		case "":
