@@ -166,11 +166,16 @@ func installGroups(g *genericapiserver.GenericAPIServer, cfg Config, authz allow
 	if err != nil {
 		return err
 	}
-	for group, storage := range map[string]map[string]rest.Storage{
-		"authorization.k8s.io":  registry.Authorization(authz, authz),
-		"authentication.k8s.io": registry.Authentication(),
-		"coordination.k8s.io":   coordination,
+	// In a fixed order, so discovery lists the groups the same way each time.
+	for _, g2 := range []struct {
+		name    string
+		storage map[string]rest.Storage
+	}{
+		{"authentication.k8s.io", registry.Authentication()},
+		{"authorization.k8s.io", registry.Authorization(authz, authz)},
+		{"coordination.k8s.io", coordination},
 	} {
+		group, storage := g2.name, g2.storage
 		info := genericapiserver.NewDefaultAPIGroupInfo(group, api.Scheme, api.ParameterCodec, api.Codecs)
 		info.VersionedResourcesStorageMap["v1"] = storage
 		if err := g.InstallAPIGroup(&info); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 	"mvdan.cc/sh/v3/expand"
@@ -32,10 +33,10 @@ import (
 // own, so ^C and ^\ reach only the foreground.
 //
 // A command that catches SIGINT and goes on (a nested interactive sh) does
-// not interrupt the line: only a foreground command ending with status
-// 130 does, or ^C while the shell itself is busy (a loop of builtins, a
-// wait). The `read` builtin on the terminal cannot be interrupted early:
-// the line ends at the next Enter.
+// not stop the line: a foreground command killed by the ^C does (it ends
+// with status 130, and the shell has had the ^C too), or a ^C while the
+// shell itself is busy (a loop of builtins, a wait). ^C cannot cut short
+// the `read` builtin on the terminal: the line stops at the next Enter.
 
 // errInterrupted stops a command line, or the read of one, that ^C interrupted.
 var errInterrupted = errors.New("interrupted")
@@ -44,11 +45,10 @@ var errInterrupted = errors.New("interrupted")
 type foreground struct {
 	running     bool // a command line runs (else the shell reads one)
 	children    int  // foreground commands running as processes
-	childInt    bool // SIGINT came while one ran: its ending with 130 stops the line
-	childQuit   bool // SIGQUIT came while one ran: its ending with 131 prints "Quit"
-	quitShown   bool
+	ints, quits int  // the SIGINTs and SIGQUITs heard while it ran
 	interrupted bool // the command line is to stop
 	promptInt   bool // SIGINT came at the prompt
+	quitShown   bool // "Quit" printed for the commands running
 }
 
 // keyboardSignal reports the signals an interactive shell handles itself.
@@ -57,37 +57,63 @@ func keyboardSignal(sig syscall.Signal) bool {
 }
 
 // setInteractive makes the shell catch SIGINT and SIGQUIT rather than die
-// of them. Caught (not ignored), so the commands it starts get the default
-// actions back.
+// of them: caught, not ignored, so that the commands it starts get the
+// default actions back. With no job control to take a stopped command
+// back, ^Z (SIGTSTP) is ignored, by the commands too: else it would stop
+// the shell, and with it the learner's session.
 func (t *shellTraps) setInteractive() {
 	t.mu.Lock()
 	t.interactive = true
 	t.mu.Unlock()
 	signal.Notify(t.ch, syscall.SIGINT, syscall.SIGQUIT)
+	signal.Ignore(syscall.SIGTSTP)
 }
 
 // keyboardSignalLocked records a SIGINT or SIGQUIT (t.mu held).
 func (t *shellTraps) keyboardSignalLocked(sig syscall.Signal) {
-	if sig == syscall.SIGQUIT {
-		if t.fg.children > 0 && t.actions[sig] == "" {
-			t.fg.childQuit = true
-		}
-		return
-	}
 	switch {
 	case !t.fg.running:
-		t.fg.promptInt = true // trapped or not: the prompt starts afresh
-	case t.actions[syscall.SIGINT] != "":
-		return // the trap's action runs once the foreground command is done
-	case t.fg.children > 0:
-		t.fg.childInt = true
+		if sig == syscall.SIGINT {
+			t.fg.promptInt = true // trapped or not: the prompt starts afresh
+			break
+		}
+		return
+	case sig == syscall.SIGQUIT:
+		t.fg.quits++
 		return
 	default:
-		t.fg.interrupted = true
+		t.fg.ints++
+		if t.actions[sig] != "" || t.fg.children > 0 {
+			// A trap's action runs once the foreground command is done;
+			// the command's end tells whether ^C stops the line.
+			return
+		}
+		t.fg.interrupted = true // the shell itself is busy: it stops
 	}
 	select {
 	case t.wake <- struct{}{}:
 	default:
+	}
+}
+
+// heard waits (a little) until the shell has had more than n of sig
+// during the command line.
+func (t *shellTraps) heard(sig syscall.Signal, n int, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		t.mu.Lock()
+		got := t.fg.ints
+		if sig == syscall.SIGQUIT {
+			got = t.fg.quits
+		}
+		t.mu.Unlock()
+		if got > n {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
@@ -163,22 +189,30 @@ func (t *shellTraps) jobHandler(next interp.ExecHandlerFunc) interp.ExecHandlerF
 			return errInterrupted
 		}
 		t.fg.children++
+		ints, quits := t.fg.ints, t.fg.quits
 		t.mu.Unlock()
 		err := next(ctx, args)
-		t.mu.Lock()
-		t.fg.children--
+		// The terminal sends ^C (^\) to the shell as well as to the
+		// command, and the shell may hear it only after the command's
+		// end: a command killed by SIGINT (SIGQUIT) waits a little for the
+		// shell's own, which tells the keyboard's from a kill of the
+		// command alone, or a plain exit 130.
 		var st interp.ExitStatus
 		errors.As(err, &st)
-		if t.fg.childInt && st == 128+interp.ExitStatus(syscall.SIGINT) {
+		keyboard := syscall.Signal(0)
+		switch {
+		case st == 128+interp.ExitStatus(syscall.SIGINT) && t.heard(syscall.SIGINT, ints, signalLag):
+			keyboard = syscall.SIGINT
+		case st == 128+interp.ExitStatus(syscall.SIGQUIT) && t.heard(syscall.SIGQUIT, quits, signalLag):
+			keyboard = syscall.SIGQUIT
+		}
+		t.mu.Lock()
+		t.fg.children--
+		if keyboard == syscall.SIGINT && t.actions[syscall.SIGINT] == "" {
 			t.fg.interrupted = true
 		}
-		quit := t.fg.childQuit && st == 128+interp.ExitStatus(syscall.SIGQUIT) && !t.fg.quitShown
-		if quit {
-			t.fg.quitShown = true // once for a pipeline
-		}
-		if t.fg.children == 0 {
-			t.fg.childInt, t.fg.childQuit, t.fg.quitShown = false, false, false
-		}
+		quit := keyboard == syscall.SIGQUIT && !t.fg.quitShown
+		t.fg.quitShown = (t.fg.quitShown || quit) && t.fg.children > 0 // once for a pipeline
 		t.mu.Unlock()
 		if quit {
 			fmt.Fprintln(os.Stderr, "Quit") // as ash reports a job that ^\ killed
@@ -186,6 +220,10 @@ func (t *shellTraps) jobHandler(next interp.ExecHandlerFunc) interp.ExecHandlerF
 		return err
 	}
 }
+
+// signalLag bounds how long after a command's end the shell waits for its
+// own copy of the signal that ended the command.
+const signalLag = 250 * time.Millisecond
 
 // asyncVar marks the shell (a copy of it) that runs a background job:
 // markAsync sets it at the start of every `... &`.

@@ -236,6 +236,13 @@ func TestInteractiveShellCtrlCEndsTheCommandNotTheShell(t *testing.T) {
 	p.interrupt("\x1c", "")
 	p.status(2)
 
+	// ^Z stops nothing: without job control nothing could resume it.
+	p.run("sleep 1")
+	time.Sleep(300 * time.Millisecond)
+	p.send("\x1a")
+	p.expect("^Z/ # ", 3*time.Second)
+	p.status(0)
+
 	// A syntax error costs the line, not the shell.
 	p.run("echo )")
 	p.expect("/ # ", 3*time.Second)
@@ -250,7 +257,7 @@ func TestInteractiveShellCtrlCEndsTheCommandNotTheShell(t *testing.T) {
 		t.Fatalf("after false and ^D the shell ended with %v, want exit status 1", ws)
 	}
 	<-p.done
-	if strings.Contains(string(p.out), "not-reached") {
+	if strings.Contains(string(p.out), "\nnot-reached") {
 		t.Fatalf("the commands after an interrupted one ran:\n%s", p.out)
 	}
 }
@@ -304,7 +311,7 @@ func TestShellScriptDiesOfCtrlC(t *testing.T) {
 		t.Fatalf("sh -c ended %v after ^C", d)
 	}
 	<-p.done
-	if strings.Contains(string(p.out), "not-reached") {
+	if strings.Contains(string(p.out), "\nnot-reached") {
 		t.Fatalf("sh -c went on after ^C:\n%s", p.out)
 	}
 }

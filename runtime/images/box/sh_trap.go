@@ -18,7 +18,8 @@ import (
 // `kill` command. As in a POSIX shell, a trapped signal's action runs before
 // the next command, once the foreground command has finished — the way a
 // busybox container sees SIGTERM from the kubelet — or at once when the
-// shell is blocked in `wait` (see waitHandler).
+// shell is blocked in `wait` (see waitHandler). An interactive shell also
+// handles ^C and ^\ itself (sh_interactive.go).
 type shellTraps struct {
 	mu      sync.Mutex
 	actions map[syscall.Signal]string
