@@ -68,7 +68,12 @@ spec:
 	})
 	t.Run("exec", func(t *testing.T) {
 		r := k.runWith(t, "typed in\n", nil, "exec", "-i", "talker", "--", "sh", "-c", "cat; exit 4")
-		if r.code != 4 || r.stdout != "typed in\n" || r.stderr != "command terminated with exit code 4\n" {
+		// client-go 1.30's WebSocket client may read the server's "session
+		// is up" message (an empty one on stdout, which kube-apiserver sends
+		// too) before it has made its streams, and logs that it dropped it:
+		// a race of that client against any server, harmless.
+		stderr := clientGo130Noise.ReplaceAllString(r.stderr, "")
+		if r.code != 4 || r.stdout != "typed in\n" || stderr != "command terminated with exit code 4\n" {
 			t.Errorf("exec -i with kubectl 1.30: %v", r)
 		}
 	})
@@ -98,3 +103,6 @@ spec:
 		}
 	})
 }
+
+// clientGo130Noise is the line client-go 1.30 logs when the race above happens.
+var clientGo130Noise = regexp.MustCompile(`(?m)^E\d{4} [\d:.]+ +\d+ websocket\.go:\d+\] Unknown stream id 1, discarding message\n`)
