@@ -47,7 +47,8 @@ spec:
       - path: labels
         fieldRef: {fieldPath: metadata.labels}
 `)
-	l.waitRunning("cfg")
+	node := l.waitRunning("cfg").Spec.NodeName
+	otherWorker(t, node) // a worker's
 	var logs string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		logs, _, _ = l.run("logs", "cfg")
@@ -55,7 +56,7 @@ spec:
 			break
 		}
 	}
-	mustContain(t, "logs", logs, "MODE=dev PASS=s3cret POD=cfg NODE=node-1", "hello from a configmap", `app="cfg"`, `tier="demo"`)
+	mustContain(t, "logs", logs, "MODE=dev PASS=s3cret POD=cfg NODE="+node, "hello from a configmap", `app="cfg"`, `tier="demo"`)
 	// Mounted ConfigMaps are read-only, as on a real node.
 	_, errOut, code := l.run("exec", "cfg", "--", "touch", "/etc/config/new")
 	if code == 0 {
@@ -177,7 +178,8 @@ func TestContainerKilledOutsideIsRestarted(t *testing.T) {
 }
 
 // hostPath volumes live on the virtual node's own disk; the message written
-// there survives the pod and is read with `podlab node cat`.
+// there survives the pod and is read with `podlab node cat` on that node,
+// and on no other.
 func TestHostPathOnTheNodeDisk(t *testing.T) {
 	l := newLab(t)
 	l.apply("host.yaml", `
@@ -197,11 +199,14 @@ spec:
   - name: node-root
     hostPath: {path: /tmp}
 `)
-	l.waitPod("writer", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
+	node := l.waitPod("writer", time.Minute, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded }).Spec.NodeName
 	l.mustRun("delete", "pod", "writer")
-	msg := l.mustRun("node", "cat", "node-1", "/tmp/message")
+	msg := l.mustRun("node", "cat", node, "/tmp/message")
 	if msg != "written by the pod\n" {
-		t.Fatalf("node cat = %q", msg)
+		t.Fatalf("node cat %s = %q", node, msg)
+	}
+	if out, errOut, code := l.run("node", "cat", otherWorker(t, node), "/tmp/message"); code == 0 || !strings.Contains(errOut, "no such file") {
+		t.Fatalf("the message is on the other node's disk too: %q %q", out, errOut)
 	}
 }
 

@@ -34,9 +34,16 @@ type lab struct {
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
+	return newLabWith(t)
+}
+
+// newLabWith starts a lab with `podlab up` and these flags (--nodes N,
+// --allow-privileged, ...).
+func newLabWith(t *testing.T, upFlags ...string) *lab {
+	t.Helper()
 	d := testenv.Docker(t)
 	l := &lab{t: t, bin: testenv.PodlabBinary(t), home: t.TempDir(), docker: d}
-	l.mustRun("up")
+	l.mustRun(append([]string{"up"}, upFlags...)...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			if b, err := os.ReadFile(filepath.Join(l.home, "server.log")); err == nil {
@@ -142,6 +149,32 @@ func (l *lab) waitPod(name string, timeout time.Duration, what string, cond func
 	return nil
 }
 
+// nodeOf is the node a pod was scheduled to ("" while it waits).
+func (l *lab) nodeOf(name string) string {
+	l.t.Helper()
+	p := l.pod(name)
+	if p == nil {
+		l.t.Fatalf("no pod %s", name)
+	}
+	return p.Spec.NodeName
+}
+
+// workers are a default lab's nodes that take ordinary pods.
+var workers = []string{"node-1", "node-2"}
+
+// otherWorker is the default lab's worker that is not node.
+func otherWorker(t *testing.T, node string) string {
+	t.Helper()
+	switch node {
+	case "node-1":
+		return "node-2"
+	case "node-2":
+		return "node-1"
+	}
+	t.Fatalf("%q is not a worker of the default lab", node)
+	return ""
+}
+
 func (l *lab) waitRunning(name string) *corev1.Pod {
 	l.t.Helper()
 	return l.waitPod(name, 90*time.Second, "Running and Ready", func(p *corev1.Pod) bool {
@@ -171,6 +204,18 @@ func (l *lab) containers(id string) []container.Summary {
 	l.t.Helper()
 	list, err := l.docker.ContainerList(context.Background(), container.ListOptions{
 		All: true, Filters: filters.NewArgs(filters.Arg("label", "podlab.dev/lab="+id)),
+	})
+	if err != nil {
+		l.t.Fatalf("listing containers: %v", err)
+	}
+	return list
+}
+
+// podContainers lists the containers of lab id's pods (not its nodes' own).
+func (l *lab) podContainers(id string) []container.Summary {
+	l.t.Helper()
+	list, err := l.docker.ContainerList(context.Background(), container.ListOptions{
+		All: true, Filters: filters.NewArgs(filters.Arg("label", "podlab.dev/lab="+id), filters.Arg("label", "podlab.dev/pod-uid")),
 	})
 	if err != nil {
 		l.t.Fatalf("listing containers: %v", err)

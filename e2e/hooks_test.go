@@ -84,9 +84,9 @@ spec:
         exec:
           command: ['/bin/sh', '-c', 'echo Hello from the preStop Handler > /usr/share/message']
 `)
-	l.waitRunning("hook-demo3")
+	node := l.waitRunning("hook-demo3").Spec.NodeName
 	l.mustRun("delete", "pod", "hook-demo3")
-	if msg := l.mustRun("node", "cat", "node-1", "/tmp/message"); msg != "Hello from the preStop Handler\n" {
-		t.Fatalf("node's /tmp/message = %q", msg)
+	if msg := l.mustRun("node", "cat", node, "/tmp/message"); msg != "Hello from the preStop Handler\n" {
+		t.Fatalf("%s's /tmp/message = %q", node, msg)
 	}
 }

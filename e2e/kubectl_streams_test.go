@@ -177,6 +177,12 @@ func kubectlExecTTY(t *testing.T, k *kubectl) {
 			s.keys("Enter")
 			time.Sleep(300 * time.Millisecond)
 			s.keys("C-c")
+			// Typed only at the new prompt: typed ahead, the terminal
+			// echoes it before the shell's prompt and the answer ends up
+			// beside the prompt, not on a line of its own.
+			s.waitScreen(20*time.Second, "a new prompt after ctrl-c", func(sc string) bool {
+				return len(prompt.FindAllString(sc, -1)) >= 2 || strings.Contains(sc, "kubectl exited ")
+			})
 			s.literal("echo after-ctrl-c")
 			s.keys("Enter")
 			s.waitScreen(20*time.Second, "the shell's answer after ctrl-c", func(sc string) bool {

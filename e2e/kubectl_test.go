@@ -130,6 +130,7 @@ func TestKubectl(t *testing.T) {
 	t.Run("get-pods", func(t *testing.T) { kubectlGetPods(t, l.in(t), k) })
 	t.Run("get-pods-watch", func(t *testing.T) { kubectlGetPodsWatch(t, k) })
 	t.Run("describe-pod", func(t *testing.T) { kubectlDescribePod(t, k) })
+	t.Run("same-as-podlab", func(t *testing.T) { kubectlParity(t, l.in(t), k) })
 	t.Run("apply-twice", func(t *testing.T) { kubectlApplyTwice(t, k) })
 	t.Run("apply-server-side", func(t *testing.T) { kubectlServerSideApply(t, k) })
 	t.Run("status-managed-fields", func(t *testing.T) { kubectlStatusManagedFields(t, k) })
@@ -281,7 +282,10 @@ func kubectlGetPods(t *testing.T, l *lab, k *kubectl) {
 			if !wide {
 				continue
 			}
-			ip, node := k.jsonpath(t, "{.status.podIP}", "pod", name), "node-1"
+			ip, node := k.jsonpath(t, "{.status.podIP}", "pod", name), k.jsonpath(t, "{.spec.nodeName}", "pod", name)
+			if node != "node-1" && node != "node-2" && name != "stuck" {
+				t.Errorf("%s runs on %q, want a worker", name, node)
+			}
 			if name == "stuck" {
 				ip, node = "<none>", "<none>"
 			}
@@ -345,12 +349,13 @@ func kubectlDescribePod(t *testing.T, k *kubectl) {
 	out := k.okQuiet(t, "describe", "pod", "web")
 	hostIP := k.jsonpath(t, "{.status.hostIP}", "pod", "web")
 	podIP := k.jsonpath(t, "{.status.podIP}", "pod", "web")
+	node := regexp.QuoteMeta(k.jsonpath(t, "{.spec.nodeName}", "pod", "web"))
 	for _, re := range []string{
 		`(?m)^Name:\s+web$`,
 		`(?m)^Namespace:\s+default$`,
 		`(?m)^Priority:\s+0$`,
 		`(?m)^Service Account:\s+default$`,
-		`(?m)^Node:\s+node-1/` + regexp.QuoteMeta(hostIP) + `$`,
+		`(?m)^Node:\s+` + node + `/` + regexp.QuoteMeta(hostIP) + `$`,
 		`(?m)^Start Time:\s+\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$`,
 		`(?m)^Labels:\s+app=web\n\s+edit=before$`,
 		`(?m)^Status:\s+Running$`,
@@ -366,7 +371,7 @@ func kubectlDescribePod(t *testing.T, k *kubectl) {
 		`(?m)^QoS Class:\s+BestEffort$`,
 		`(?m)^Tolerations:\s+node.kubernetes.io/not-ready:NoExecute op=Exists for 300s$`,
 		`(?m)^Events:\n  Type\s+Reason\s+Age\s+From\s+Message\n  ----\s+------\s+----\s+----\s+-------\n`,
-		`(?m)^  Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default/web to node-1$`,
+		`(?m)^  Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default/web to ` + node + `$`,
 		`(?m)^  Normal\s+Created\s+\S+\s+kubelet\s+spec.containers\{nginx\}: Created container: nginx$`,
 		`(?m)^  Normal\s+Started\s+\S+\s+kubelet\s+spec.containers\{nginx\}: Started container nginx$`,
 	} {
@@ -913,8 +918,9 @@ func kubectlEvents(t *testing.T, k *kubectl) {
 	has := func(tb table, cells ...string) bool {
 		return slices.ContainsFunc(tb.rows, func(r []string) bool { return strings.Join(r[1:], "|") == strings.Join(cells, "|") })
 	}
+	webNode, sleeperNode := k.jsonpath(t, "{.spec.nodeName}", "pod", "web"), k.jsonpath(t, "{.spec.nodeName}", "pod", "sleeper")
 	for _, want := range [][]string{
-		{"Normal", "Scheduled", "Pod/web", "Successfully assigned default/web to node-1"},
+		{"Normal", "Scheduled", "Pod/web", "Successfully assigned default/web to " + webNode},
 		{"Normal", "Created", "Pod/web", "Created container: nginx"},
 		{"Normal", "Started", "Pod/web", "Started container nginx"},
 		{"Normal", "Killing", "Pod/victim", "Stopping container app"},
@@ -927,7 +933,7 @@ func kubectlEvents(t *testing.T, k *kubectl) {
 		t.Logf("kubectl events:\n%v", tb.rows)
 	}
 	tb = parseTable(t, k.okQuiet(t, "events", "--for", "pod/sleeper"))
-	if len(tb.rows) == 0 || !has(tb, "Normal", "Scheduled", "Pod/sleeper", "Successfully assigned default/sleeper to node-1") {
+	if len(tb.rows) == 0 || !has(tb, "Normal", "Scheduled", "Pod/sleeper", "Successfully assigned default/sleeper to "+sleeperNode) {
 		t.Errorf("kubectl events --for pod/sleeper:\n%v", tb.rows)
 	}
 	for _, r := range tb.rows {
@@ -939,7 +945,7 @@ func kubectlEvents(t *testing.T, k *kubectl) {
 	if got := strings.Join(tb.header, "|"); got != "LAST SEEN|TYPE|REASON|OBJECT|MESSAGE" {
 		t.Fatalf("kubectl get events header %s", got)
 	}
-	if !has(tb, "Normal", "Scheduled", "pod/web", "Successfully assigned default/web to node-1") {
+	if !has(tb, "Normal", "Scheduled", "pod/web", "Successfully assigned default/web to "+webNode) {
 		t.Errorf("kubectl get events has no Scheduled row of pod/web:\n%v", tb.rows)
 	}
 	for _, r := range tb.rows {

@@ -156,7 +156,7 @@ func TestDeleteIsGraceful(t *testing.T) {
 	if p := l.pod("sleeper"); p != nil {
 		t.Fatalf("pod still exists after delete --wait: %s", p.Status.Phase)
 	}
-	if n := len(l.containers(l.labID())); n != 0 {
+	if n := len(l.podContainers(l.labID())); n != 0 {
 		t.Fatalf("%d containers left after the pod was deleted", n)
 	}
 	events := l.mustRun("get", "events")

@@ -13,7 +13,7 @@ func TestBuiltinPackExercisesSolve(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("pack test failed (exit %d):\n%s\n%s", code, out, errOut)
 	}
-	mustContain(t, "pack test", out, "12 passed, 0 failed")
+	mustContain(t, "pack test", out, "16 passed, 0 failed")
 }
 
 // The headless runner: check reports unmet objectives (exit 1), solve

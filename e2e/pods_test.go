@@ -62,7 +62,10 @@ spec:
 	if p.Status.PodIP == "" {
 		t.Fatal("pod has no IP")
 	}
-	mustContain(t, "get pods -o wide", wide, "pair", "2/2", "Running", p.Status.PodIP, "node-1")
+	if p.Spec.NodeName != "node-1" && p.Spec.NodeName != "node-2" {
+		t.Fatalf("pod runs on %q, want a worker", p.Spec.NodeName)
+	}
+	mustContain(t, "get pods -o wide", wide, "pair", "2/2", "Running", p.Status.PodIP, p.Spec.NodeName)
 }
 
 // An init container fills an emptyDir that the main container reads; the

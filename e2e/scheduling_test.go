@@ -21,7 +21,9 @@ func (l *lab) waitGone(name string, timeout time.Duration) {
 }
 
 // A NoSchedule taint keeps new pods off the node unless they tolerate it;
-// removing it lets the waiting pod in. Pods already there stay.
+// removing it lets the waiting pod in. Pods already there stay. The pods
+// ask for node-1 (nodeSelector), so the other nodes each fail them for
+// their own reason, counted in the FailedScheduling message.
 func TestTaintNoSchedule(t *testing.T) {
 	l := newLab(t)
 	l.apply("web.yaml", `
@@ -29,6 +31,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: web}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   containers:
   - {name: app, image: busybox, command: [sleep, "3600"]}
 `)
@@ -40,6 +43,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: late}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   containers:
   - {name: app, image: busybox, command: [sleep, "3600"]}
 ---
@@ -47,12 +51,15 @@ apiVersion: v1
 kind: Pod
 metadata: {name: tolerant}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   tolerations:
   - {key: dedicated, operator: Equal, value: lab, effect: NoSchedule}
   containers:
   - {name: app, image: busybox, command: [sleep, "3600"]}
 `)
-	l.waitRunning("tolerant")
+	if p := l.waitRunning("tolerant"); p.Spec.NodeName != "node-1" {
+		t.Fatalf("tolerant runs on %s", p.Spec.NodeName)
+	}
 	l.waitPod("late", 30*time.Second, "unschedulable", func(p *corev1.Pod) bool {
 		for _, c := range p.Status.Conditions {
 			if c.Type == corev1.PodScheduled && c.Reason == corev1.PodReasonUnschedulable {
@@ -61,7 +68,10 @@ spec:
 		}
 		return false
 	})
-	mustContain(t, "events", l.mustRun("get", "events"), "FailedScheduling", "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: lab}.")
+	// Upstream's wording (v1.37): node-1 and the control plane fail the
+	// TaintToleration filter, which runs first; node-2 fails NodeAffinity.
+	mustContain(t, "events", l.mustRun("get", "events"), "FailedScheduling",
+		"0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint(s).")
 	if p := l.pod("web"); p == nil || p.Status.Phase != corev1.PodRunning {
 		t.Fatal("a NoSchedule taint disturbed a pod already running")
 	}
@@ -69,12 +79,14 @@ spec:
 		t.Fatalf("re-tainting without --overwrite: %d %q", code, errOut)
 	}
 	mustContain(t, "untaint", l.mustRun("taint", "nodes", "node-1", "dedicated:NoSchedule-"), "node/node-1 untainted")
-	l.waitRunning("late")
+	if p := l.waitRunning("late"); p.Spec.NodeName != "node-1" {
+		t.Fatalf("late runs on %s", p.Spec.NodeName)
+	}
 }
 
 // A NoExecute taint evicts pods that do not tolerate it at once, those that
 // tolerate it for tolerationSeconds after that time, and leaves those that
-// tolerate it for good.
+// tolerate it for good. A pod on another node is not touched.
 func TestTaintNoExecuteEvicts(t *testing.T) {
 	l := newLab(t)
 	l.apply("pods.yaml", `
@@ -82,6 +94,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: plain}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   containers:
   - {name: app, image: busybox, command: [sleep, "3600"]}
 ---
@@ -89,6 +102,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: brief}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   tolerations:
   - {key: maintenance, operator: Exists, effect: NoExecute, tolerationSeconds: 60}
   containers:
@@ -98,12 +112,21 @@ apiVersion: v1
 kind: Pod
 metadata: {name: forever}
 spec:
+  nodeSelector: {kubernetes.io/hostname: node-1}
   tolerations:
   - {key: maintenance, operator: Exists, effect: NoExecute}
   containers:
   - {name: app, image: busybox, command: [sleep, "3600"]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: elsewhere}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node-2}
+  containers:
+  - {name: app, image: busybox, command: [sleep, "3600"]}
 `)
-	for _, name := range []string{"plain", "brief", "forever"} {
+	for _, name := range []string{"plain", "brief", "forever", "elsewhere"} {
 		l.waitRunning(name)
 	}
 	l.mustRun("taint", "nodes", "node-1", "maintenance=true:NoExecute")
@@ -115,6 +138,9 @@ spec:
 	l.waitGone("brief", 30*time.Second)
 	if p := l.pod("forever"); p == nil || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
 		t.Fatal("the pod tolerating the taint for good was evicted")
+	}
+	if p := l.pod("elsewhere"); p == nil || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		t.Fatal("a taint on node-1 evicted a pod on node-2")
 	}
 	mustContain(t, "events", l.mustRun("get", "events"), "TaintManagerEviction", "Marking for deletion Pod default/plain", "Marking for deletion Pod default/brief")
 	// One eviction event per pod, as upstream: not one per watch event.

@@ -40,5 +40,5 @@ type Cleanup struct {
 var AllowedVerbs = map[string]bool{
 	"apply": true, "create": true, "delete": true, "label": true, "annotate": true,
 	"exec": true, "get": true, "describe": true, "logs": true,
-	"taint": true, "cordon": true, "uncordon": true, "wait": true,
+	"taint": true, "cordon": true, "uncordon": true, "drain": true, "wait": true,
 }

@@ -55,12 +55,13 @@ func (e *ManifestError) Error() string {
 	return b.String()
 }
 
-// servedKinds are the kinds a manifest may hold, all apiVersion v1.
+// servedKind finds the resource of a kind the lab serves at apiVersion.
 func servedKind(apiVersion, kind string) (Resource, bool) {
-	if apiVersion != "v1" {
+	r, ok := ForKind(kind)
+	if !ok || r.GroupVersion().String() != apiVersion {
 		return Resource{}, false
 	}
-	return ForKind(kind)
+	return r, true
 }
 
 // Decode decodes every object in a manifest file: multi-document YAML, JSON,
@@ -139,10 +140,10 @@ func decodeDocument(source string, docNum int, multi bool, root *yaml.Node) ([]M
 	res, ok := servedKind(apiVersion, kind)
 	if !ok {
 		line := lineOf(root, "kind")
-		if _, known := ForKind(kind); known {
-			return nil, fail(line, "apiVersion", "%s is served as apiVersion v1, not %q", kind, apiVersion)
+		if r, known := ForKind(kind); known {
+			return nil, fail(line, "apiVersion", "%s is served as apiVersion %s, not %q", kind, r.GroupVersion(), apiVersion)
 		}
-		return nil, fail(line, "kind", "kind %s (%s) is not served by this lab; it serves Pod, Namespace, ConfigMap, Secret, Node and Event (v1)", kind, apiVersion)
+		return nil, fail(line, "kind", "kind %s (%s) is not served by this lab; `podlab api-resources` lists the kinds it serves", kind, apiVersion)
 	}
 	var generic any
 	if err := root.Decode(&generic); err != nil {
@@ -352,6 +353,13 @@ func yamlErrorMessage(err error) string {
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	msg = yamlLinePrefix.ReplaceAllString(msg, "")
 	return "invalid YAML: " + msg
+}
+
+// YAMLError is a YAML parser's error as podlab reports it: the line it
+// names (0 when none) and "invalid YAML: <what>" without the parser's own
+// prefixes. Other YAML readers (cluster files, packs) report the same way.
+func YAMLError(err error) (line int, message string) {
+	return yamlErrorLine(err), yamlErrorMessage(err)
 }
 
 // LineOf returns the line of a field path (e.g. "spec.containers[0].image")

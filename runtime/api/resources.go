@@ -5,6 +5,7 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -53,10 +54,13 @@ var (
 	ConfigMaps = Resource{Name: "configmaps", Kind: "ConfigMap", ListKind: "ConfigMapList", Singular: "configmap", Short: []string{"cm"}, Namespaced: true, New: func() Object { return &corev1.ConfigMap{} }}
 	Leases     = Resource{Name: "leases", Kind: "Lease", ListKind: "LeaseList", Singular: "lease", Namespaced: true, Group: "coordination.k8s.io", Version: "v1", New: func() Object { return &coordinationv1.Lease{} }}
 	Secrets    = Resource{Name: "secrets", Kind: "Secret", ListKind: "SecretList", Singular: "secret", Namespaced: true, New: func() Object { return &corev1.Secret{} }}
+	// PodDisruptionBudgets are policy/v1's: the budgets evictions (kubectl
+	// drain) respect.
+	PodDisruptionBudgets = Resource{Name: "poddisruptionbudgets", Kind: "PodDisruptionBudget", ListKind: "PodDisruptionBudgetList", Singular: "poddisruptionbudget", Short: []string{"pdb"}, Namespaced: true, Group: "policy", Version: "v1", New: func() Object { return &policyv1.PodDisruptionBudget{} }}
 )
 
 // All lists every resource the lab serves.
-var All = []Resource{Pods, Nodes, Namespaces, Events, ConfigMaps, Secrets, Leases}
+var All = []Resource{Pods, Nodes, Namespaces, Events, ConfigMaps, Secrets, Leases, PodDisruptionBudgets}
 
 // Lookup finds a resource by plural, singular, short name or kind, case-insensitively
 // ("pods", "pod", "po", "Pod").
@@ -102,6 +106,8 @@ func ForObject(obj Object) (Resource, bool) {
 		return Secrets, true
 	case *coordinationv1.Lease:
 		return Leases, true
+	case *policyv1.PodDisruptionBudget:
+		return PodDisruptionBudgets, true
 	}
 	return Resource{}, false
 }

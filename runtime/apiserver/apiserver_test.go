@@ -72,7 +72,7 @@ func TestVersionAndDiscovery(t *testing.T) {
 	for _, g := range groups {
 		served[g.Name] = true
 	}
-	for _, g := range []string{"", "authorization.k8s.io", "authentication.k8s.io", "coordination.k8s.io"} {
+	for _, g := range []string{"", "authorization.k8s.io", "authentication.k8s.io", "coordination.k8s.io", "policy"} {
 		if !served[g] {
 			t.Errorf("group %q not discovered (got %v)", g, served)
 		}
@@ -86,7 +86,8 @@ func TestVersionAndDiscovery(t *testing.T) {
 	if pods := found["v1/pods"]; len(pods.ShortNames) != 1 || pods.ShortNames[0] != "po" || pods.Categories[0] != "all" || !pods.Namespaced {
 		t.Fatalf("pods in discovery: %+v", pods)
 	}
-	for _, sub := range []string{"v1/pods/log", "v1/pods/exec", "v1/pods/portforward", "v1/pods/binding", "v1/pods/status", "v1/namespaces/finalize"} {
+	for _, sub := range []string{"v1/pods/log", "v1/pods/exec", "v1/pods/portforward", "v1/pods/binding", "v1/pods/status", "v1/pods/eviction",
+		"v1/namespaces/finalize", "policy/v1/poddisruptionbudgets", "policy/v1/poddisruptionbudgets/status"} {
 		if _, ok := found[sub]; !ok {
 			t.Errorf("%s not discovered", sub)
 		}

@@ -166,6 +166,10 @@ func installGroups(g *genericapiserver.GenericAPIServer, cfg Config, authz allow
 	if err != nil {
 		return err
 	}
+	policy, err := registry.Policy(regCfg)
+	if err != nil {
+		return err
+	}
 	// In a fixed order, so discovery lists the groups the same way each time.
 	for _, g2 := range []struct {
 		name    string
@@ -174,6 +178,7 @@ func installGroups(g *genericapiserver.GenericAPIServer, cfg Config, authz allow
 		{"authentication.k8s.io", registry.Authentication()},
 		{"authorization.k8s.io", registry.Authorization(authz, authz)},
 		{"coordination.k8s.io", coordination},
+		{"policy", policy},
 	} {
 		group, storage := g2.name, g2.storage
 		info := genericapiserver.NewDefaultAPIGroupInfo(group, api.Scheme, api.ParameterCodec, api.Codecs)

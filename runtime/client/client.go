@@ -53,6 +53,8 @@ type Interface interface {
 
 	// Status describes the running control plane.
 	Status(ctx context.Context) (ServerStatus, error)
+	// ExplainSchedule says why the scheduler placed a pod where it did.
+	ExplainSchedule(ctx context.Context, namespace, name string) (ScheduleExplanation, error)
 }
 
 // TermSize is a terminal size.
@@ -71,19 +73,19 @@ type ExecOptions struct {
 
 // ServerStatus is what `podlab status` prints.
 type ServerStatus struct {
-	Version         string    `json:"version"`
-	PID             int       `json:"pid"`
-	Socket          string    `json:"socket"`
-	Home            string    `json:"home"`
-	LabID           string    `json:"labID"`
-	StartedAt       time.Time `json:"startedAt"`
-	TimeScale       float64   `json:"timeScale"`
-	EngineVersion   string    `json:"engineVersion"`
-	EngineAPI       string    `json:"engineAPIVersion"`
-	Nodes           []string  `json:"nodes"`
-	Pods            int       `json:"pods"`
-	AllowPrivileged bool      `json:"allowPrivileged"`
-	AllowHostPaths  bool      `json:"allowHostPaths"`
+	Version         string       `json:"version"`
+	PID             int          `json:"pid"`
+	Socket          string       `json:"socket"`
+	Home            string       `json:"home"`
+	LabID           string       `json:"labID"`
+	StartedAt       time.Time    `json:"startedAt"`
+	TimeScale       float64      `json:"timeScale"`
+	EngineVersion   string       `json:"engineVersion"`
+	EngineAPI       string       `json:"engineAPIVersion"`
+	Nodes           []NodeStatus `json:"nodes"`
+	Pods            int          `json:"pods"`
+	AllowPrivileged bool         `json:"allowPrivileged"`
+	AllowHostPaths  bool         `json:"allowHostPaths"`
 	// APIServer is the TLS endpoint real clients use (https://127.0.0.1:port).
 	APIServer string `json:"apiServer"`
 	// Kubeconfig is the lab's kubeconfig file for kubectl and k9s.

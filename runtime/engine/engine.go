@@ -1,8 +1,11 @@
 // Package engine is podlab's only door to the Docker Engine: it implements
 // the kubelet's cri.ContainerRuntime with pause sandboxes, containers that
 // join their namespaces, images, exec, logs and the engine's event stream.
-// Every object it creates carries the lab's label, and it never lists,
-// changes or removes anything without it.
+// Each virtual node sees the engine through a Node, which gives the node a
+// container of its own (its address, and the "host" namespaces of its
+// pods) and lists and follows only that node's containers. Every object it
+// creates carries the lab's label, and it never lists, changes or removes
+// anything without it.
 package engine
 
 import (
@@ -52,6 +55,8 @@ type Engine struct {
 	mu     sync.Mutex
 	images images.Set
 	built  bool
+
+	netMu sync.Mutex // serialises the lab network's creation
 }
 
 var _ cri.ContainerRuntime = (*Engine)(nil)

@@ -14,8 +14,11 @@ import (
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 )
 
-// EnsureNetwork creates the lab's bridge network once; pod IPs come from it.
+// EnsureNetwork creates the lab's bridge network once; pod IPs come from
+// it. One creation at a time: Docker accepts two networks of one name.
 func (e *Engine) EnsureNetwork(ctx context.Context) error {
+	e.netMu.Lock()
+	defer e.netMu.Unlock()
 	name := e.NetworkName()
 	if _, err := e.cli.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
 		return nil
@@ -32,8 +35,8 @@ func (e *Engine) EnsureNetwork(ctx context.Context) error {
 	return err
 }
 
-// NodeIP is the lab network's gateway: the address of the (virtual) node
-// as its pods see it.
+// NodeIP is the lab network's gateway, the address of the machine on the
+// lab network; a virtual node's own address is Node.NodeIP.
 func (e *Engine) NodeIP(ctx context.Context) (string, error) {
 	if err := e.EnsureNetwork(ctx); err != nil {
 		return "", err
@@ -50,10 +53,31 @@ func (e *Engine) NodeIP(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("the lab network %s has no gateway", e.NetworkName())
 }
 
-// RunSandbox creates and starts a pod's pause container. It owns the pod's
-// network, IPC (shareable, so others can join) and UTS namespaces, and the
-// PID namespace that containers join with shareProcessNamespace.
+// errNoNode refuses host namespaces outside a virtual node: the engine
+// never puts a pod in the namespaces of the learner's own machine.
+var errNoNode = fmt.Errorf("engine: a pod in the host's namespaces needs a virtual node (Engine.Node) to join")
+
+// RunSandbox creates and starts a pod's pause container outside any
+// virtual node's namespaces (pods in host namespaces need Node.RunSandbox).
 func (e *Engine) RunSandbox(ctx context.Context, cfg cri.SandboxConfig) (cri.ContainerInfo, error) {
+	return e.runSandbox(ctx, cfg, "")
+}
+
+// CreateContainer creates an init or app container in a sandbox outside
+// any virtual node's namespaces.
+func (e *Engine) CreateContainer(ctx context.Context, cfg cri.ContainerConfig) (string, error) {
+	return e.createContainer(ctx, cfg, "")
+}
+
+// runSandbox creates and starts a pod's pause container. It owns the pod's
+// network, IPC (shareable, so others can join) and UTS namespaces, and the
+// PID namespace that containers join with shareProcessNamespace. A pod in
+// the host's network, PID or IPC namespace joins those of its node's
+// container (nodeID) instead: the "host" of a virtual node.
+func (e *Engine) runSandbox(ctx context.Context, cfg cri.SandboxConfig, nodeID string) (cri.ContainerInfo, error) {
+	if (cfg.HostNetwork || cfg.HostPID || cfg.HostIPC) && nodeID == "" {
+		return cri.ContainerInfo{}, errNoNode
+	}
 	if err := e.EnsureNetwork(ctx); err != nil {
 		return cri.ContainerInfo{}, fmt.Errorf("creating the lab network: %w", err)
 	}
@@ -75,15 +99,20 @@ func (e *Engine) RunSandbox(ctx context.Context, cfg cri.SandboxConfig) (cri.Con
 		Hostname: cfg.Hostname,
 		Labels:   e.labels(cfg.Pod, cri.KindSandbox, "", 0, ""),
 	}
+	node := "container:" + nodeID
 	if cfg.HostNetwork {
-		hc.NetworkMode = "host"
+		// The node's network namespace, and with it its hostname: Docker
+		// takes a joined network's hostname, DNS and hosts file, and
+		// refuses options of its own.
+		hc.NetworkMode = container.NetworkMode(node)
 		conf.Hostname = ""
+		hc.DNS, hc.DNSSearch, hc.DNSOptions = nil, nil, nil
 	}
 	if cfg.HostPID {
-		hc.PidMode = "host"
+		hc.PidMode = container.PidMode(node)
 	}
 	if cfg.HostIPC {
-		hc.IpcMode = "host"
+		hc.IpcMode = container.IpcMode(node)
 	}
 	name := e.containerName(cfg.Pod, "POD", 0)
 	// A stale sandbox of the same pod (killed control plane, dead pause) goes first.
@@ -101,9 +130,13 @@ func (e *Engine) RunSandbox(ctx context.Context, cfg cri.SandboxConfig) (cri.Con
 	return e.InspectContainer(ctx, created.ID)
 }
 
-// CreateContainer creates an init or app container inside a sandbox.
-func (e *Engine) CreateContainer(ctx context.Context, cfg cri.ContainerConfig) (string, error) {
-	join := "container:" + cfg.SandboxID
+// createContainer creates an init or app container inside a sandbox; the
+// host namespaces it asks for are those of its node's container (nodeID).
+func (e *Engine) createContainer(ctx context.Context, cfg cri.ContainerConfig, nodeID string) (string, error) {
+	if (cfg.HostNetwork || cfg.HostPID || cfg.HostIPC) && nodeID == "" {
+		return "", errNoNode
+	}
+	join, node := "container:"+cfg.SandboxID, "container:"+nodeID
 	hc := &container.HostConfig{
 		NetworkMode:    container.NetworkMode(join),
 		IpcMode:        container.IpcMode(join),
@@ -124,13 +157,13 @@ func (e *Engine) CreateContainer(ctx context.Context, cfg cri.ContainerConfig) (
 		hc.PidMode = container.PidMode(join)
 	}
 	if cfg.HostNetwork {
-		hc.NetworkMode = "host"
+		hc.NetworkMode = container.NetworkMode(node)
 	}
 	if cfg.HostPID {
-		hc.PidMode = "host"
+		hc.PidMode = container.PidMode(node)
 	}
 	if cfg.HostIPC {
-		hc.IpcMode = "host"
+		hc.IpcMode = container.IpcMode(node)
 	}
 	if cfg.NoNewPrivileges {
 		hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")

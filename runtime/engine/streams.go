@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -182,7 +184,11 @@ func (e *Engine) Logs(ctx context.Context, id string, opts cri.LogOptions) (io.R
 
 // Events streams this lab's container lifecycle events.
 func (e *Engine) Events(ctx context.Context) (<-chan cri.ContainerEvent, error) {
-	f := e.labFilter()
+	return e.events(ctx, e.labFilter())
+}
+
+// events streams the lifecycle events of the containers f selects.
+func (e *Engine) events(ctx context.Context, f filters.Args) (<-chan cri.ContainerEvent, error) {
 	f.Add("type", string(events.ContainerEventType))
 	msgs, errs := e.cli.Events(ctx, events.ListOptions{Filters: f})
 	out := make(chan cri.ContainerEvent, 64)
@@ -215,12 +221,17 @@ func (e *Engine) Events(ctx context.Context) (<-chan cri.ContainerEvent, error) 
 	return out, nil
 }
 
-// RemoveLab removes every container, network and volume of this lab.
+// RemoveLab removes every container, network and volume of this lab: the
+// pods' containers first, then the nodes' containers whose namespaces
+// pods in host namespaces joined.
 func (e *Engine) RemoveLab(ctx context.Context) (containers, networks, volumes int, err error) {
 	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: e.labFilter()})
 	if err != nil {
 		return 0, 0, 0, err
 	}
+	sort.SliceStable(list, func(i, j int) bool {
+		return list[i].Labels[LabelKind] != kindNode && list[j].Labels[LabelKind] == kindNode
+	})
 	for _, c := range list {
 		if err := e.RemoveContainer(ctx, c.ID); err != nil {
 			return containers, 0, 0, err

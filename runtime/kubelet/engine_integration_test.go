@@ -102,7 +102,7 @@ func newEngineLab(t *testing.T) *engineLab {
 // restart stops one and starts another on the same engine).
 func (l *engineLab) startKubelet() (stop func()) {
 	k, err := kubelet.New(kubelet.Config{
-		NodeName: "node-1", Client: l.client, Runtime: l.eng, Recorder: l.events.Recorder("kubelet", "node-1"),
+		NodeName: "node-1", Client: l.client, Runtime: l.eng.Node("node-1"), Recorder: l.events.Recorder("kubelet", "node-1"),
 		Home: l.home, Version: "v1.34.0", RuntimeVersion: "docker://test",
 	})
 	if err != nil {

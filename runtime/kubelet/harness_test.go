@@ -68,13 +68,23 @@ type harness struct {
 
 func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, objects...)
+}
+
+// newHarnessWith is newHarness with the kubelet's configuration changed by configure.
+func newHarnessWith(t *testing.T, configure func(*Config), objects ...runtime.Object) *harness {
+	t.Helper()
 	labclock.SetScale(testScale)
 	t.Cleanup(func() { labclock.SetScale(1) })
 	h := &harness{t: t, client: fake.NewClientset(objects...), rt: fakeruntime.New(), events: &eventLog{}}
-	k, err := New(Config{
+	cfg := Config{
 		NodeName: testNode, Client: h.client, Runtime: h.rt, Recorder: h.events,
 		Home: labhome.Home{Dir: t.TempDir()}, Version: "v1.34.0", RuntimeVersion: "docker://fake",
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	k, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

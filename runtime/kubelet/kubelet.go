@@ -39,6 +39,16 @@ type Config struct {
 	Version         string
 	// RuntimeVersion is the node's containerRuntimeVersion, e.g. "docker://20.10.24".
 	RuntimeVersion string
+
+	// Labels are added to the kubelet's own when it creates its Node
+	// (upstream's --node-labels); a Node that exists keeps its labels.
+	Labels map[string]string
+	// RegisterWithTaints are the Node's taints when the kubelet creates it
+	// (upstream's --register-with-taints); later the taints are the API's.
+	RegisterWithTaints []corev1.Taint
+	// Capacity sets the node's cpu, memory and pods; what it leaves out is
+	// the machine's own, and pods 110 (the kubelet's --max-pods default).
+	Capacity corev1.ResourceList
 }
 
 // Upstream kubelet timings (pkg/kubelet), all scaled by labclock: crash-loop
@@ -104,6 +114,7 @@ func New(cfg Config) (*Kubelet, error) {
 // start. An engine failure is returned at once; the API is retried with
 // backoff until ctx ends, as upstream's registerWithAPIServer does.
 func (k *Kubelet) Register(ctx context.Context) error {
+	k.rec.Event(k.nodeRef(), "", corev1.EventTypeNormal, "Starting", "Starting kubelet.")
 	if err := k.rt.EnsureNetwork(ctx); err != nil {
 		return fmt.Errorf("kubelet: %w", err)
 	}
@@ -113,6 +124,9 @@ func (k *Kubelet) Register(ctx context.Context) error {
 	if err := k.registerWithAPIServer(ctx); err != nil {
 		return fmt.Errorf("kubelet: registering node %s: %w", k.cfg.NodeName, err)
 	}
+	// The node's allocatable is its capacity, enforced as soon as it is
+	// registered (upstream's container manager records this once).
+	k.rec.Event(k.nodeRef(), "", corev1.EventTypeNormal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
 	k.registered = true
 	return nil
 }

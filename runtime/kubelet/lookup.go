@@ -13,15 +13,19 @@ import (
 // clientLookup gives podspec the ConfigMaps and Secrets a pod refers to,
 // read from the API when a container or volume needs them (upstream's Get
 // strategy for configMapAndSecretChangeDetectionStrategy); a missing one is
-// the API's NotFound, which podspec words as the kubelet does.
+// the API's NotFound, which podspec words as the kubelet does. The node's
+// allocatable is this kubelet's.
 type clientLookup struct {
-	ctx    context.Context
-	client kubernetes.Interface
+	ctx         context.Context
+	client      kubernetes.Interface
+	allocatable corev1.ResourceList
 }
 
 func (k *Kubelet) lookup(ctx context.Context) podspec.Lookup {
-	return clientLookup{ctx: ctx, client: k.client}
+	return clientLookup{ctx: ctx, client: k.client, allocatable: k.allocatable()}
 }
+
+func (l clientLookup) NodeAllocatable() corev1.ResourceList { return l.allocatable }
 
 func (l clientLookup) ConfigMap(ns, name string) (*corev1.ConfigMap, error) {
 	return l.client.CoreV1().ConfigMaps(ns).Get(l.ctx, name, metav1.GetOptions{})

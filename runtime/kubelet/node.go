@@ -26,13 +26,44 @@ func (k *Kubelet) defaultLabels() map[string]string {
 	}
 }
 
-// initialNode is the Node the kubelet registers: its labels and the status
-// its setters compute.
+// initialNode is the Node the kubelet registers: the configured labels
+// under its own, the taints it registers with (upstream's initialNode),
+// and the status its setters compute.
 func (k *Kubelet) initialNode(now time.Time) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.cfg.NodeName, Labels: k.defaultLabels()}}
+	labels := map[string]string{}
+	for key, v := range k.cfg.Labels {
+		labels[key] = v
+	}
+	for key, v := range k.defaultLabels() {
+		labels[key] = v
+	}
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: k.cfg.NodeName, Labels: labels}}
+	if len(k.cfg.RegisterWithTaints) > 0 {
+		n.Spec.Taints = append([]corev1.Taint(nil), k.cfg.RegisterWithTaints...)
+	}
 	k.setNodeStatus(n, now)
 	return n
 }
+
+// capacity is the node's capacity: the configured cpu, memory and pods,
+// else the machine's own (every virtual node reports its host's, as a kind
+// node does) and the kubelet's --max-pods default.
+func (k *Kubelet) capacity() corev1.ResourceList {
+	c := corev1.ResourceList{
+		corev1.ResourceCPU:              *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
+		corev1.ResourceMemory:           *resource.NewQuantity(memTotal(), resource.BinarySI),
+		corev1.ResourcePods:             *resource.NewQuantity(110, resource.DecimalSI),
+		corev1.ResourceEphemeralStorage: resource.MustParse("50Gi"),
+	}
+	for name, q := range k.cfg.Capacity {
+		c[name] = q.DeepCopy()
+	}
+	return c
+}
+
+// allocatable is the node's allocatable: its capacity, since nothing is
+// reserved for the system on a virtual node.
+func (k *Kubelet) allocatable() corev1.ResourceList { return k.capacity() }
 
 // setNodeStatus runs the kubelet's node status setters on n: capacity and
 // allocatable, addresses, nodeInfo and the conditions it owns. Conditions
@@ -40,15 +71,8 @@ func (k *Kubelet) initialNode(now time.Time) *corev1.Node {
 // the kubelet owns gets now as its lastHeartbeatTime, as upstream's setters
 // do (the caller decides whether that is worth a write).
 func (k *Kubelet) setNodeStatus(n *corev1.Node, now time.Time) {
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:              *resource.NewQuantity(int64(goruntime.NumCPU()), resource.DecimalSI),
-		corev1.ResourceMemory:           *resource.NewQuantity(memTotal(), resource.BinarySI),
-		corev1.ResourcePods:             *resource.NewQuantity(110, resource.DecimalSI), // the kubelet's --max-pods default
-		corev1.ResourceEphemeralStorage: resource.MustParse("50Gi"),
-	}
-	n.Status.Capacity = capacity
-	// Nothing is reserved for the system on a virtual node.
-	n.Status.Allocatable = capacity.DeepCopy()
+	n.Status.Capacity = k.capacity()
+	n.Status.Allocatable = k.allocatable()
 
 	addrs := []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: k.cfg.NodeName}}
 	if k.nodeIP != "" {
@@ -58,7 +82,7 @@ func (k *Kubelet) setNodeStatus(n *corev1.Node, now time.Time) {
 
 	n.Status.NodeInfo = corev1.NodeSystemInfo{
 		MachineID: readTrimmed("/etc/machine-id"), BootID: readTrimmed("/proc/sys/kernel/random/boot_id"),
-		KubeletVersion: k.cfg.Version, KubeProxyVersion: k.cfg.Version,
+		KubeletVersion:  k.cfg.Version, // kubeProxyVersion stays empty, as upstream kubelets leave it (KEP-4004)
 		OperatingSystem: "linux", Architecture: goruntime.GOARCH,
 		ContainerRuntimeVersion: k.cfg.RuntimeVersion, OSImage: "podlab virtual node", KernelVersion: readTrimmed("/proc/sys/kernel/osrelease"),
 	}

@@ -11,7 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podlab/podlab/runtime/kubelet/podspec"
 	"github.com/podlab/podlab/runtime/labclock"
 )
 
@@ -30,10 +29,22 @@ const (
 	registerBackoffMax     = 7 * time.Second
 )
 
-// nodeStatusState remembers when the node's status was last written.
+// nodeStatusState remembers when the node's status was last written, and
+// whether the node was last seen unschedulable.
 type nodeStatusState struct {
-	mu         sync.Mutex
-	lastReport time.Time
+	mu                sync.Mutex
+	lastReport        time.Time
+	lastUnschedulable bool
+}
+
+// unschedulableChanged records the node's spec.unschedulable and says
+// whether it differs from the last one seen.
+func (s *nodeStatusState) unschedulableChanged(now bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := s.lastUnschedulable != now
+	s.lastUnschedulable = now
+	return changed
 }
 
 func (s *nodeStatusState) reported(at time.Time) {
@@ -67,16 +78,18 @@ func (k *Kubelet) registerWithAPIServer(ctx context.Context) error {
 	}
 }
 
-// tryRegister creates the Node; when it exists already (the node agent
-// restarted) its default labels are reconciled and its status written
-// through nodes/status, which leaves the spec — taints, unschedulable, the
-// learner's to change — alone (upstream's tryRegisterWithAPIServer).
+// tryRegister creates the Node, with the configured labels and taints;
+// when it exists already (the node agent restarted) only its default
+// labels are reconciled and its status written through nodes/status, which
+// leaves the spec — taints, unschedulable, the learner's to change — alone
+// (upstream's tryRegisterWithAPIServer).
 func (k *Kubelet) tryRegister(ctx context.Context) error {
 	now := time.Now()
 	node := k.initialNode(now)
 	nodes := k.client.CoreV1().Nodes()
 	_, err := nodes.Create(ctx, node, metav1.CreateOptions{})
 	if err == nil {
+		k.recordNodeStatusEvents(conditionChanges(nil, node.Status.Conditions))
 		k.nodeRegistered(node, now)
 		return nil
 	}
@@ -93,17 +106,18 @@ func (k *Kubelet) tryRegister(ctx context.Context) error {
 	for key, v := range k.defaultLabels() {
 		existing.Labels[key] = v
 	}
+	before := existing.Status.DeepCopy()
 	k.setNodeStatus(existing, now)
 	if _, err := nodes.UpdateStatus(ctx, existing, metav1.UpdateOptions{}); err != nil {
 		return err
 	}
+	k.recordNodeStatusEvents(conditionChanges(before.Conditions, existing.Status.Conditions))
+	k.recordSchedulableChange(existing)
 	k.nodeRegistered(existing, now)
 	return nil
 }
 
-func (k *Kubelet) nodeRegistered(node *corev1.Node, at time.Time) {
-	// resourceFieldRef defaults a missing limit to the node's allocatable.
-	podspec.NodeAllocatable = node.Status.Allocatable.DeepCopy()
+func (k *Kubelet) nodeRegistered(_ *corev1.Node, at time.Time) {
 	k.node.reported(at)
 }
 
@@ -142,6 +156,7 @@ func (k *Kubelet) tryUpdateNodeStatus(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	k.recordSchedulableChange(node)
 	original := node.Status.DeepCopy()
 	now := time.Now()
 	k.setNodeStatus(node, now)
@@ -151,6 +166,7 @@ func (k *Kubelet) tryUpdateNodeStatus(ctx context.Context) error {
 	if _, err := k.client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
 		return err
 	}
+	k.recordNodeStatusEvents(conditionChanges(original.Conditions, node.Status.Conditions))
 	k.node.reported(now)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,6 +55,11 @@ func Connect(ctx context.Context, home labhome.Home, notice io.Writer) (client.I
 // (alreadyRunning), and returns its status.
 func Up(ctx context.Context, opts Options) (client.ServerStatus, bool, error) {
 	home := opts.Home
+	// A shape the lab cannot take is refused here, in the learner's
+	// terminal, rather than in the background process's log.
+	if _, err := resolveShape(home, opts, false); err != nil {
+		return client.ServerStatus{}, false, err
+	}
 	if st, running, err := Status(ctx, home); err != nil {
 		return st, false, err
 	} else if running {
@@ -72,6 +78,17 @@ func Up(ctx context.Context, opts Options) (client.ServerStatus, bool, error) {
 	}
 	if opts.AllowHostPaths {
 		args = append(args, "--allow-host-paths")
+	}
+	if opts.Workers != 0 {
+		args = append(args, "--nodes", strconv.Itoa(opts.Workers))
+	}
+	if opts.ClusterFile != "" {
+		// The control plane runs in the lab's home: the path must not be relative.
+		abs, err := filepath.Abs(opts.ClusterFile)
+		if err != nil {
+			return client.ServerStatus{}, false, err
+		}
+		args = append(args, "--cluster", abs)
 	}
 	scale := opts.TimeScale
 	if scale <= 0 {

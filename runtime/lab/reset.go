@@ -48,7 +48,7 @@ func Reset(ctx context.Context, home labhome.Home) (ResetReport, error) {
 	if err := os.RemoveAll(home.PKIDir()); err != nil {
 		return rep, err
 	}
-	for _, name := range []string{"state.db", "lab-id", "server.log", "server.lock", "podlab.sock", "server.pid", "kubeconfig", "api-address"} {
+	for _, name := range []string{"state.db", "lab-id", "server.log", "server.lock", "podlab.sock", "server.pid", "kubeconfig", "api-address", "cluster.yaml"} {
 		if err := os.Remove(filepath.Join(home.Dir, name)); err != nil && !os.IsNotExist(err) {
 			return rep, err
 		}

@@ -24,12 +24,14 @@ import (
 	"github.com/podlab/podlab/runtime/admission"
 	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
+	"github.com/podlab/podlab/runtime/controller/disruption"
 	nscontroller "github.com/podlab/podlab/runtime/controller/namespace"
 	"github.com/podlab/podlab/runtime/controller/nodelifecycle"
 	"github.com/podlab/podlab/runtime/controller/tainteviction"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/events"
 	"github.com/podlab/podlab/runtime/kubelet"
+	"github.com/podlab/podlab/runtime/kubelet/cri"
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/labpki"
 	"github.com/podlab/podlab/runtime/scheduler"
@@ -52,6 +54,11 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 	defer unlock()
 
+	// The shape first: it is decided by whether the lab has state yet.
+	shape, err := resolveShape(home, opts, true)
+	if err != nil {
+		return err
+	}
 	labID, err := home.LabID()
 	if err != nil {
 		return err
@@ -107,17 +114,17 @@ func Serve(ctx context.Context, opts Options) error {
 	defer schedulerEvents.Shutdown()
 	defer controllerEvents.Shutdown()
 
-	kl, err := kubelet.New(kubelet.Config{
-		NodeName:        NodeName,
+	// One kubelet per virtual node; each gets its node's name, engine view,
+	// labels, taints and capacity (nodes.go).
+	kubelets, err := newNodeAgents(shape, kubelet.Config{
 		Client:          kubeletClient,
-		Runtime:         eng,
-		Recorder:        kubeletEvents.Recorder("kubelet", NodeName),
 		Home:            home,
 		AllowPrivileged: opts.AllowPrivileged,
 		AllowHostPaths:  opts.AllowHostPaths,
 		Version:         version.KubernetesVersion,
 		RuntimeVersion:  "docker://" + engineVersion,
-	})
+	}, func(node string) cri.ContainerRuntime { return eng.Node(node) },
+		func(node string) kubelet.EventRecorder { return kubeletEvents.Recorder("kubelet", node) })
 	if err != nil {
 		return err
 	}
@@ -129,14 +136,14 @@ func Serve(ctx context.Context, opts Options) error {
 		return client.ServerStatus{
 			Version: version.Version, PID: os.Getpid(), Socket: home.Socket(), Home: home.Dir,
 			LabID: labID, StartedAt: started, TimeScale: labclock.Scale(),
-			EngineVersion: engineVersion, EngineAPI: engineAPI, Nodes: []string{NodeName}, Pods: len(all),
+			EngineVersion: engineVersion, EngineAPI: engineAPI, Nodes: kubelets.Statuses(), Pods: len(all),
 			AllowPrivileged: opts.AllowPrivileged, AllowHostPaths: opts.AllowHostPaths,
 			APIServer: loopback.Host, Kubeconfig: home.Kubeconfig(),
 		}
 	}
 	srv, err := apiserver.New(apiserver.Config{
 		Storage:  db.Decorator(),
-		PodIO:    kl,
+		PodIO:    kubelets,
 		Listener: ln,
 		CACert:   creds.CACert, ServingCert: creds.ServingCert, ServingKey: creds.ServingKey,
 		Users:         map[string]apiserver.User{creds.Token: {Name: labpki.UserName, Groups: []string{labpki.UserGroup}}},
@@ -147,10 +154,12 @@ func Serve(ctx context.Context, opts Options) error {
 			admission.HostAccess{Allowed: opts.AllowPrivileged},
 			admission.LabNotes{AllowHostPaths: opts.AllowHostPaths, Images: eng},
 		},
-		Extra: map[string]http.Handler{"/podlab/v1/status": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		Extra: withHandlers(map[string]http.Handler{"/podlab/v1/status": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			json.NewEncoder(w).Encode(status())
-		})},
+		}),
+			client.ExplainSchedulePath: scheduler.ExplainHandler(factory),
+		}, kubelets.handlers()),
 	})
 	if err != nil {
 		return err
@@ -158,7 +167,8 @@ func Serve(ctx context.Context, opts Options) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 8)
+	// Every component (one kubelet per node among them) may report once.
+	errc := make(chan error, 16+len(shape.Nodes))
 	go func() { errc <- srv.Run(runCtx) }()
 	if err := awaitAPI(runCtx, cs, errc); err != nil {
 		return err
@@ -185,19 +195,24 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := nodelifecycle.New(cs, factory)
+	nodes, err := nodelifecycle.New(cs, factory, nodelifecycle.WithRecorder(controllerEvents.Recorder(nodelifecycle.EventSource, "")))
+	if err != nil {
+		return err
+	}
+	budgets, err := disruption.New(cs, factory, disruption.WithRecorder(controllerEvents.Recorder(disruption.EventSource, "")))
 	if err != nil {
 		return err
 	}
 	factory.Start(runCtx.Done())
-	if err := kl.Register(runCtx); err != nil {
+	if err := kubelets.Register(runCtx); err != nil {
 		return err
 	}
-	go func() { errc <- kl.Run(runCtx) }()
+	kubelets.Run(runCtx, errc)
 	go func() { errc <- sched.Run(runCtx) }()
 	go func() { errc <- evictions.Run(runCtx) }()
 	go func() { errc <- namespaces.Run(runCtx) }()
 	go func() { errc <- nodes.Run(runCtx) }()
+	go func() { errc <- budgets.Run(runCtx) }()
 
 	unixLn, err := apiserver.ListenUnix(home.Socket())
 	if err != nil {
@@ -230,6 +245,14 @@ func Serve(ctx context.Context, opts Options) error {
 	_ = unixSrv.Shutdown(shutdown)
 	cancel()
 	return runErr
+}
+
+// withHandlers adds more handlers to extra.
+func withHandlers(extra, more map[string]http.Handler) map[string]http.Handler {
+	for path, h := range more {
+		extra[path] = h
+	}
+	return extra
 }
 
 // componentClient is a client of the lab's API for one component.

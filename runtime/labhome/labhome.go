@@ -1,7 +1,7 @@
 // Package labhome knows where a lab keeps its state on disk: the directory
 // ($PODLAB_HOME, else the XDG state directory), the API socket and address,
-// the credentials and kubeconfig, the PID file, the database, each virtual
-// node's own directory, and the lab's identity that labels every Docker
+// the credentials and kubeconfig, the PID file, the database, the recorded
+// shape of the lab (its nodes), each virtual node's own directory, and the lab's identity that labels every Docker
 // object it owns. It imports nothing from podlab.
 package labhome
 
@@ -66,6 +66,10 @@ func (h Home) APIAddressFile() string { return filepath.Join(h.Dir, "api-address
 
 // Database is the single-file object store.
 func (h Home) Database() string { return filepath.Join(h.Dir, "state.db") }
+
+// ClusterFile records the lab's shape (its nodes) at its first start, in
+// the format of `podlab up --cluster`; every later start reuses it.
+func (h Home) ClusterFile() string { return filepath.Join(h.Dir, "cluster.yaml") }
 
 // NodeDir is a virtual node's own disk: pod volumes and hostPath roots live there.
 func (h Home) NodeDir(node string) string { return filepath.Join(h.Dir, "nodes", node) }

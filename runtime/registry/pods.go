@@ -96,10 +96,15 @@ func newPods(cfg Config) (map[string]rest.Storage, error) {
 	}
 	store.ReturnDeletedObject = true
 	status := statusStore(store, podStatusStrategy{s})
+	eviction, err := newEvictionREST(cfg, store, podStatusStrategy{s})
+	if err != nil {
+		return nil, err
+	}
 	storages := map[string]rest.Storage{
-		"pods":         &resourceREST{Store: store, res: api.Pods},
-		"pods/status":  &statusREST{status},
-		"pods/binding": &bindingREST{store: store},
+		"pods":          &resourceREST{Store: store, res: api.Pods},
+		"pods/status":   &statusREST{status},
+		"pods/binding":  &bindingREST{store: store},
+		"pods/eviction": eviction,
 	}
 	io := cfg.PodIO
 	if io == nil {

@@ -305,4 +305,3 @@ func TestEventsAreStoredAndListedByObject(t *testing.T) {
 		t.Fatalf("events by object: %v %v", list, err)
 	}
 }
-

@@ -62,9 +62,10 @@ var podsResource = corev1.SchemeGroupVersion.WithResource("pods")
 // fakeCluster is a scheduler running on a fake clientset whose pods/binding
 // does what the API server's BindingREST does.
 type fakeCluster struct {
-	client *fake.Clientset
-	sched  *Scheduler
-	rec    *recorder
+	client  *fake.Clientset
+	factory informers.SharedInformerFactory
+	sched   *Scheduler
+	rec     *recorder
 }
 
 // startFake starts a scheduler on objs; tune, if given, adjusts it first.
@@ -104,7 +105,7 @@ func startFake(t testing.TB, tune func(*Scheduler), objs ...runtime.Object) *fak
 	go func() { defer close(done); s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; factory.Shutdown() })
 	factory.WaitForCacheSync(ctx.Done())
-	return &fakeCluster{client: c, sched: s, rec: rec}
+	return &fakeCluster{client: c, factory: factory, sched: s, rec: rec}
 }
 
 // writes counts the writes made through the clientset so far.

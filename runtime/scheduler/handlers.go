@@ -40,7 +40,7 @@ func (s *Scheduler) podUpdated(oldObj, newObj any) {
 			// Bound, here or by someone else: no longer pending, and no
 			// longer only assumed.
 			s.pending.forget(k)
-			s.unassume(k)
+			s.unassume(pod.UID)
 			if !finished(pod) {
 				s.pending.clusterEvent(assignedPodAdded)
 			}
@@ -70,13 +70,27 @@ func (s *Scheduler) podDeleted(obj any) {
 	}
 	k := key(pod)
 	s.pending.forget(k)
-	wasAssumed := s.unassume(k)
+	s.infos.forget(pod.UID)
+	s.decisions.drop(pod.UID)
+	wasAssumed := s.unassume(pod.UID)
 	if (pod.Spec.NodeName != "" || wasAssumed) && !finished(pod) {
 		s.pending.clusterEvent(assignedPodGone)
 	}
 }
 
 func (s *Scheduler) nodeAdded(any) { s.pending.clusterEvent(nodeAdded) }
+
+// namespaceAdded and namespaceUpdated: a namespace's labels may match a
+// namespaceSelector of pod (anti-)affinity.
+func (s *Scheduler) namespaceAdded(any) { s.pending.clusterEvent(namespaceRelabelled) }
+
+func (s *Scheduler) namespaceUpdated(oldObj, newObj any) {
+	old, ok1 := oldObj.(*corev1.Namespace)
+	ns, ok2 := newObj.(*corev1.Namespace)
+	if ok1 && ok2 && !apiequality.Semantic.DeepEqual(old.Labels, ns.Labels) {
+		s.pending.clusterEvent(namespaceRelabelled)
+	}
+}
 
 func (s *Scheduler) nodeUpdated(oldObj, newObj any) {
 	old, ok1 := oldObj.(*corev1.Node)

@@ -149,3 +149,54 @@ func TestAPIUnschedulablePodsCauseNoWrites(t *testing.T) {
 		t.Fatalf("resourceVersion moved from %s to %s: something wrote while nothing changed", before, after)
 	}
 }
+
+// waitBound waits until the pod of name is bound and returns its node.
+func waitBound(t *testing.T, c kubernetes.Interface, name string) string {
+	t.Helper()
+	eventually(t, name+" bound", func() bool { return getPod(t, c, name).Spec.NodeName != "" })
+	return getPod(t, c, name).Spec.NodeName
+}
+
+// The notes' taint demo: with node-1 tainted, five replicas all go to node-2.
+func TestAPITaintSendsReplicasToTheOtherNode(t *testing.T) {
+	c, _ := startAPI(t)
+	createNode(t, c, node("node-1", nil, taint("dedicated", "lab", corev1.TaintEffectNoSchedule)))
+	createNode(t, c, node("node-2", nil))
+	for i := 0; i < 5; i++ {
+		createPod(t, c, replicaOf("web-"+string(rune('a'+i))))
+	}
+	for i := 0; i < 5; i++ {
+		if n := waitBound(t, c, "web-"+string(rune('a'+i))); n != "node-2" {
+			t.Fatalf("web-%c on %s", 'a'+i, n)
+		}
+	}
+}
+
+// The notes' affinity demos: pod-second follows pod-first onto its host,
+// or, kept off pod-first's zone, stays Pending when every node shares it.
+func TestAPIPodAffinityAndAntiAffinity(t *testing.T) {
+	c, _ := startAPI(t)
+	createNode(t, c, zoned("node-1", "a"))
+	createNode(t, c, zoned("node-2", "a"))
+	createPod(t, c, labelled("pod-first", "myapp"))
+	first := waitBound(t, c, "pod-first")
+	createPod(t, c, affine(labelled("pod-follower", "other"), term("myapp")))
+	if n := waitBound(t, c, "pod-follower"); n != first {
+		t.Fatalf("pod-follower on %s, want %s beside pod-first", n, first)
+	}
+	createPod(t, c, repelled(labelled("pod-second", "backend"), termOn("myapp", "zone")))
+	want := "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. " +
+		"preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
+	eventually(t, "FailedScheduling", func() bool {
+		evs := eventsAbout(t, c, "pod-second", "FailedScheduling")
+		return len(evs) == 1 && evs[0].Message == want
+	})
+	if p := getPod(t, c, "pod-second"); p.Spec.NodeName != "" || p.Status.Phase != corev1.PodPending {
+		t.Fatalf("pod-second: node %q, phase %s", p.Spec.NodeName, p.Status.Phase)
+	}
+	// A node in another zone lets it in.
+	createNode(t, c, zoned("node-3", "b"))
+	if n := waitBound(t, c, "pod-second"); n != "node-3" {
+		t.Fatalf("pod-second on %s, want node-3", n)
+	}
+}

@@ -184,24 +184,33 @@ const (
 	assignedPodAdded
 	assignedPodRelabelled
 	assignedPodGone // deleted, or finished: its room is free
+	namespaceRelabelled
 )
 
 // mayHelp is a coarse form of upstream's queueing hints: a node event may
-// help any pod; a new bound pod only one that wanted a pod to be near; a
-// relabelled one only a pod held back by (anti-)affinity; a bound pod gone
-// only one short of room or repelled by anti-affinity.
+// help any pod; a new bound pod one that wanted a pod to be near or was
+// held back by spreading (another domain may fill up); a relabelled one a
+// pod held back by (anti-)affinity or spreading; a bound pod gone one
+// short of room or ports, repelled by anti-affinity or held back by
+// spreading; relabelled namespaces a pod held back by (anti-)affinity.
 func (ev clusterEvent) mayHelp(reasons Diagnosis) bool {
+	affinity := reasons[reasonPodAffinity] > 0 || reasons[reasonPodAntiAffinity] > 0 || reasons[reasonExistingAntiAffin] > 0
+	spread := reasons[reasonSpread] > 0
 	switch ev {
 	case nodeAdded, nodeChanged:
 		return true
 	case assignedPodAdded:
-		return reasons[reasonPodAffinity] > 0
+		return reasons[reasonPodAffinity] > 0 || spread
 	case assignedPodRelabelled:
-		return reasons[reasonPodAffinity] > 0 || reasons[reasonPodAntiAffinity] > 0 || reasons[reasonExistingAntiAffin] > 0
+		return affinity || spread
+	case namespaceRelabelled:
+		return affinity
 	case assignedPodGone:
+		if spread || reasons[reasonPodAntiAffinity] > 0 || reasons[reasonExistingAntiAffin] > 0 || reasons[reasonNodePorts] > 0 {
+			return true
+		}
 		for r := range reasons {
-			if r == reasonTooManyPods || strings.HasPrefix(r, "Insufficient ") ||
-				r == reasonPodAntiAffinity || r == reasonExistingAntiAffin {
+			if r == reasonTooManyPods || strings.HasPrefix(r, insufficient) {
 				return true
 			}
 		}

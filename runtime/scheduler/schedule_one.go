@@ -3,11 +3,13 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -16,7 +18,7 @@ import (
 const noteLengthLimit = 1024
 
 // scheduleOne makes one decision for the pod of key, as upstream's
-// ScheduleOne: bind it to the first node that fits, or report why none does.
+// ScheduleOne: bind it to the node that fits best, or report why none fits.
 func (s *Scheduler) scheduleOne(ctx context.Context, k string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(k)
 	if err != nil {
@@ -34,24 +36,50 @@ func (s *Scheduler) scheduleOne(ctx context.Context, k string) error {
 		s.pending.forget(k)
 		return nil
 	}
+	if len(pod.Spec.SchedulingGates) > 0 {
+		// SchedulingGates: a gated pod waits outside the queue (the API
+		// server gave it PodScheduled=False SchedulingGated); removing the
+		// last gate is a change of the pod, which queues it.
+		s.pending.forget(k)
+		return nil
+	}
 	if s.isAssumed(pod) {
 		return nil // bound already; the informer has not caught up
 	}
 	cycle := s.pending.cycle()
-	nodes, err := s.nodes.List(labels.Everything())
+	snap, err := s.snapshot(nil)
 	if err != nil {
 		return err
 	}
-	assigned, err := s.assignedPods()
-	if err != nil {
-		return err
-	}
-	node, diag := Pick(pod, nodes, assigned)
-	if node == nil {
-		s.unschedulable(ctx, k, pod, diag, len(nodes), cycle)
+	d := decide(pod, s.infos.get(pod), snap)
+	s.decisions.put(pod, d, time.Now())
+	if d.Node == "" {
+		s.unschedulable(ctx, k, pod, d.Diagnosis, d.Message, cycle)
 		return nil
 	}
-	return s.bind(ctx, k, pod, node.Name)
+	return s.bind(ctx, k, pod, d.Node)
+}
+
+// snapshot is the cluster as the listers and the assumed pods show it;
+// without, if not nil, is a pod to leave out (the one being explained).
+func (s *Scheduler) snapshot(without *corev1.Pod) (*snapshot, error) {
+	nodes, err := s.nodes.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	pods, err := s.assignedPods(without)
+	if err != nil {
+		return nil, err
+	}
+	namespaces, err := s.namespaces.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	cl := Cluster{Nodes: nodes, Pods: pods, Namespaces: namespaces}
+	if without != nil {
+		return newSnapshot(cl, nil), nil // not the worker: a cache of its own
+	}
+	return newSnapshot(cl, s.infos), nil
 }
 
 // bind places pod on node through pods/binding, which sets spec.nodeName
@@ -73,7 +101,7 @@ func (s *Scheduler) bind(ctx context.Context, k string, pod *corev1.Pod, node st
 	}
 	bound := pod.DeepCopy()
 	bound.Spec.NodeName = node
-	s.assume(k, bound)
+	s.assume(bound)
 	s.pending.forget(k)
 	s.recorder.Event(pod, "", corev1.EventTypeNormal, "Scheduled",
 		fmt.Sprintf("Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, node))
@@ -85,9 +113,8 @@ func (s *Scheduler) bind(ctx context.Context, k string, pod *corev1.Pod, node st
 // recorder folds repeats into a count), the PodScheduled=False condition
 // written only when it changes (upstream's updatePod), and the pod put
 // aside until the cluster changes.
-func (s *Scheduler) unschedulable(ctx context.Context, k string, pod *corev1.Pod, diag Diagnosis, nodes int, cycle uint64) {
+func (s *Scheduler) unschedulable(ctx context.Context, k string, pod *corev1.Pod, diag Diagnosis, msg string, cycle uint64) {
 	s.pending.failed(k, pod.UID, diag, cycle)
-	msg := diag.Message(nodes)
 	s.recorder.Event(pod, "", corev1.EventTypeWarning, "FailedScheduling", truncate(msg))
 	cond := corev1.PodCondition{
 		Type:               corev1.PodScheduled,
@@ -118,20 +145,23 @@ func truncate(msg string) string {
 	return msg[:noteLengthLimit-len(suffix)] + suffix
 }
 
-// assignedPods groups the pods that take room on each node: those the
-// informer shows bound and not finished, and those bound here that it does
-// not show bound yet.
-func (s *Scheduler) assignedPods() (map[string][]*corev1.Pod, error) {
+// assignedPods lists the pods that take room on nodes: those the informer
+// shows bound and not finished, and those bound here that it does not show
+// bound yet; without, if not nil, is left out.
+func (s *Scheduler) assignedPods(without *corev1.Pod) ([]*corev1.Pod, error) {
 	pods, err := s.pods.List(labels.Everything())
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	byNode := map[string][]*corev1.Pod{}
+	out := make([]*corev1.Pod, 0, len(pods))
 	for _, p := range pods {
+		if without != nil && p.UID == without.UID {
+			continue
+		}
 		if p.Spec.NodeName == "" {
-			if a := s.assumed[key(p)]; a != nil && a.UID == p.UID {
+			if a := s.assumed[p.UID]; a != nil {
 				p = a
 			} else {
 				continue
@@ -140,29 +170,36 @@ func (s *Scheduler) assignedPods() (map[string][]*corev1.Pod, error) {
 		if finished(p) {
 			continue
 		}
-		byNode[p.Spec.NodeName] = append(byNode[p.Spec.NodeName], p)
+		out = append(out, p)
 	}
-	return byNode, nil
+	return out, nil
 }
 
-func (s *Scheduler) assume(k string, pod *corev1.Pod) {
+func (s *Scheduler) assume(pod *corev1.Pod) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.assumed[k] = pod
+	s.assumed[pod.UID] = pod
 }
 
 // unassume forgets an assumed pod and reports whether there was one.
-func (s *Scheduler) unassume(k string) bool {
+func (s *Scheduler) unassume(uid types.UID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.assumed[k]
-	delete(s.assumed, k)
+	_, ok := s.assumed[uid]
+	delete(s.assumed, uid)
 	return ok
 }
 
 func (s *Scheduler) isAssumed(pod *corev1.Pod) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.assumed[key(pod)]
-	return a != nil && a.UID == pod.UID
+	return s.assumed[pod.UID] != nil
+}
+
+// assumedPod is the version of pod bound here that the informer does not
+// show yet, if any.
+func (s *Scheduler) assumedPod(pod *corev1.Pod) *corev1.Pod {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.assumed[pod.UID]
 }

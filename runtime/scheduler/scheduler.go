@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -64,11 +65,20 @@ type Scheduler struct {
 	// flushPeriod is how often pending pods are checked for maxUnschedulable.
 	flushPeriod time.Duration
 
+	namespaces corelisters.NamespaceLister
+
 	mu sync.Mutex
 	// assumed holds the pods bound here that the informer has not yet shown
 	// bound, so the next decision counts the room they take (upstream's
 	// scheduler cache assumes pods the same way).
-	assumed map[string]*corev1.Pod
+	assumed map[types.UID]*corev1.Pod
+
+	// infos keeps the parsed pods between decisions; decisions keeps the
+	// last decision for each pod, to explain it.
+	infos     *podInfoCache
+	decisions *decisionLog
+	// factory is what ExplainHandler finds the scheduler by.
+	factory informers.SharedInformerFactory
 }
 
 // New returns a scheduler that reads pods and nodes from factory's
@@ -76,6 +86,7 @@ type Scheduler struct {
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, recorder Recorder) (*Scheduler, error) {
 	podInformer := factory.Core().V1().Pods()
 	nodeInformer := factory.Core().V1().Nodes()
+	nsInformer := factory.Core().V1().Namespaces()
 	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: Name},
@@ -89,7 +100,11 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		pending: newPending(queue, labclock.Scaled(podInitialBackoff), labclock.Scaled(podMaxBackoff),
 			labclock.Scaled(maxUnschedulable)),
 		flushPeriod: labclock.Scaled(flushPeriod),
-		assumed:     map[string]*corev1.Pod{},
+		assumed:     map[types.UID]*corev1.Pod{},
+		namespaces:  nsInformer.Lister(),
+		infos:       newPodInfoCache(),
+		decisions:   newDecisionLog(maxDecisions, maxDecisionNodes),
+		factory:     factory,
 	}
 	podReg, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: s.podAdded, UpdateFunc: s.podUpdated, DeleteFunc: s.podDeleted,
@@ -103,13 +118,22 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: watching nodes: %w", err)
 	}
-	s.synced = []cache.InformerSynced{podReg.HasSynced, nodeReg.HasSynced}
+	// Namespace labels are what namespaceSelectors of pod affinity match.
+	nsReg, err := nsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: s.namespaceAdded, UpdateFunc: s.namespaceUpdated,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: watching namespaces: %w", err)
+	}
+	s.synced = []cache.InformerSynced{podReg.HasSynced, nodeReg.HasSynced, nsReg.HasSynced}
+	schedulers.Store(factory, s)
 	return s, nil
 }
 
 // Run schedules until ctx ends. The caller starts the informer factory.
 func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.queue.ShutDown()
+	defer schedulers.CompareAndDelete(s.factory, s) // no more explanations from a stopped scheduler
 	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
 		return nil
 	}

@@ -4,7 +4,9 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is the app's one keymap; the help overlay renders it.
 type keyMap struct {
-	Lesson, Up, Down, Tab, Describe, Anatomy, Events, Timeline, Logs, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
+	Lesson, Up, Down, Tab, Nodes, Describe, Anatomy, Events, Timeline, Logs, Schedule, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
+	// On the node map: the arrows walk its pods, j/k scroll it.
+	MapPrevPod, MapNextPod, MapPrevNode, MapNextNode, MapScrollUp, MapScrollDown, MapOpen, MapScheduling, MapBack key.Binding
 }
 
 var keys = keyMap{
@@ -12,11 +14,13 @@ var keys = keyMap{
 	Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous pod")),
 	Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next pod")),
 	Tab:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next view")),
+	Nodes:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "node map")),
 	Describe: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "describe")),
 	Anatomy:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "anatomy")),
 	Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
 	Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline")),
 	Logs:     key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "logs (c container, p previous)")),
+	Schedule: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "scheduling (why this node)")),
 	Shell:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "shell in pod")),
 	Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in $EDITOR")),
 	Delete:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "delete pod")),
@@ -24,18 +28,33 @@ var keys = keyMap{
 	Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
 	Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 	Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+	MapPrevPod:    key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "pod")),
+	MapNextPod:    key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next pod")),
+	MapPrevNode:   key.NewBinding(key.WithKeys("left"), key.WithHelp("←/→", "node")),
+	MapNextNode:   key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "next node")),
+	MapScrollUp:   key.NewBinding(key.WithKeys("k", "pgup"), key.WithHelp("j/k", "scroll")),
+	MapScrollDown: key.NewBinding(key.WithKeys("j", "pgdown", "space"), key.WithHelp("j", "scroll down")),
+	MapOpen:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pod in workspace")),
+	MapScheduling: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "why?")),
+	MapBack:       key.NewBinding(key.WithKeys("m", "esc"), key.WithHelp("m/esc", "back")),
 }
 
 // ShortHelp and FullHelp let bubbles/help render the keymap.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Tab, k.Command, k.Shell, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Tab, k.Nodes, k.Command, k.Shell, k.Help, k.Quit}
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Tab},
-		{k.Describe, k.Anatomy, k.Events, k.Timeline, k.Logs},
+		{k.Up, k.Down, k.Tab, k.Nodes},
+		{k.Describe, k.Anatomy, k.Events, k.Timeline, k.Logs, k.Schedule},
 		{k.Shell, k.Edit, k.Label, k.Delete},
 		{k.Command, k.Help, k.Quit},
 	}
+}
+
+// NodeMapHelp is the node map's footer: one binding stands for each pair.
+func (k keyMap) NodeMapHelp() []key.Binding {
+	return []key.Binding{k.MapPrevPod, k.MapPrevNode, k.MapOpen, k.MapScheduling, k.MapScrollUp, k.MapBack, k.Command, k.Help, k.Quit}
 }

@@ -22,6 +22,8 @@ const (
 	screenHome screen = iota
 	screenLesson
 	screenWorkspace
+	// screenNodes is the node map, full screen.
+	screenNodes
 )
 
 // objectiveState is one objective's latest evaluation.

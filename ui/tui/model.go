@@ -28,11 +28,12 @@ const (
 	paneEvents
 	paneTimeline
 	paneLogs
+	paneScheduling
 	paneCount
 )
 
 func (p pane) String() string {
-	return [...]string{"describe", "anatomy", "events", "timeline", "logs"}[p]
+	return [...]string{"describe", "anatomy", "events", "timeline", "logs", "scheduling"}[p]
 }
 
 // Options wire the app to the lab.
@@ -65,6 +66,10 @@ type Model struct {
 	restartedAt map[types.UID]time.Time
 	events      []corev1.Event
 	selected    string
+	// nodeMap holds the lab's nodes and how their map is shown.
+	nodeMap nodeMapState
+	// sched is the scheduling view's explanation of the selected pod.
+	sched schedState
 
 	pane    pane
 	logs    string
@@ -208,7 +213,7 @@ func (m Model) startEvaluation() (Model, tea.Cmd) {
 
 // Init starts the watches.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(watchPods(m.opts.Client, m.opts.Namespace, 0), watchEvents(m.opts.Client, m.opts.Namespace, 0))
+	return tea.Batch(watchPods(m.opts.Client, m.opts.Namespace), watchEvents(m.opts.Client, m.opts.Namespace), watchNodes(m.opts.Client))
 }
 
 // sortedPods lists pods by name.
@@ -245,8 +250,23 @@ func (m *Model) moveSelection(delta int) {
 	m.selected = pods[idx].Name
 }
 
-// Update handles one message.
+// Update handles one message; then, if the scheduling view shows and what
+// it explains changed (another pod, the nodes, the pod itself), it asks the
+// scheduler again.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	nm, ok := next.(Model)
+	if !ok {
+		return next, cmd
+	}
+	nm, ask := nm.askScheduler()
+	if ask == nil {
+		return nm, cmd
+	}
+	return nm, tea.Batch(cmd, ask)
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -270,6 +290,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.moveSelection(0)
 		}
 		return m, tea.Batch(msg.next, mark)
+	case nodesListedMsg:
+		m.watchErr = ""
+		m.noteNodes(msg.nodes)
+		next, eval := m.maybeEvaluate()
+		return next, tea.Batch(msg.next, eval)
+	case nodeEventMsg:
+		m.noteNode(msg.node, msg.deleted)
+		next, eval := m.maybeEvaluate()
+		return next, tea.Batch(msg.next, eval)
 	case evaluatedMsg:
 		if msg.seq != m.evalSeq {
 			return m, nil // an earlier evaluation, of another chapter maybe
@@ -341,6 +370,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case logsMsg:
 		m.logs, m.logsFor = msg.text, msg.pod
 		return m, nil
+	case scheduleMsg:
+		m.noteSchedule(msg)
+		return m, nil
 	case tea.MouseClickMsg:
 		// A click on a pod row selects it (rows start below the title and header).
 		if m.screen == screenWorkspace {
@@ -351,6 +383,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.MouseWheelMsg:
+		if m.screen == screenNodes {
+			dir := "k"
+			if msg.Button == tea.MouseWheelDown {
+				dir = "j"
+			}
+			for range 3 {
+				m.scrollNodeMap(dir)
+			}
+		}
 		if m.screen == screenLesson {
 			if msg.Button == tea.MouseWheelDown {
 				m.scroll = min(m.scroll+3, max(0, len(m.lessonLines)-3))
@@ -388,6 +429,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.updateHome(msg)
 		case screenLesson:
 			return m.updateLesson(msg)
+		case screenNodes:
+			return m.updateNodeMap(msg)
 		}
 		return m.updateKeys(msg)
 	}
@@ -444,6 +487,18 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.screen = screenHome
 	case s == "w":
 		m.screen = screenWorkspace
+	case key.Matches(msg, keys.Nodes):
+		if !m.split() {
+			return m.openNodeMap(screenLesson)
+		}
+		// Beside the lesson, the map takes the workspace's place (and gives it back).
+		m.nodeMap.beside = !m.nodeMap.beside
+		m.revealSelected()
+	case m.split() && m.nodeMap.beside && (s == "tab" || key.Matches(msg, keys.MapOpen)):
+		return m.showInWorkspace()
+	case m.split() && m.nodeMap.beside && mapArrow(msg):
+		// The arrows walk the map's pods; j/k still scroll the lesson.
+		m.moveMapSelection(msg)
 	case m.split() && (s == "up" || s == "down"):
 		// Beside the lesson, the arrows pick a pod; j/k still scroll.
 		m.moveSelection(map[string]int{"up": -1, "down": 1}[s])
@@ -517,7 +572,7 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if key.Matches(msg, keys.Tab, keys.Describe, keys.Anatomy, keys.Events, keys.Logs, keys.Up, keys.Down) {
+	if key.Matches(msg, keys.Tab, keys.Describe, keys.Anatomy, keys.Events, keys.Timeline, keys.Logs, keys.Schedule, keys.Up, keys.Down) {
 		m.showOutput = false
 	}
 	switch {
@@ -541,6 +596,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.pane = paneLogs
 	case msg.String() == "t":
 		m.pane = paneTimeline
+	case key.Matches(msg, keys.Schedule):
+		m.pane = paneScheduling
 	case msg.String() == "c" && m.pane == paneLogs:
 		if p := m.selectedPod(); p != nil {
 			m.logContainer = (m.logContainer + 1) % len(p.Spec.Containers)
@@ -549,6 +606,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.logPrevious = !m.logPrevious
 	case key.Matches(msg, keys.Command):
 		return m.openCommandBar("")
+	case key.Matches(msg, keys.Nodes):
+		return m.openNodeMap(screenWorkspace)
 	case key.Matches(msg, keys.Shell):
 		if p := m.selectedPod(); p != nil && m.opts.Program != "" {
 			return m, runInTerminal(m.opts.Program, "-n", p.Namespace, "exec", "-it", p.Name, "-c", p.Spec.Containers[0].Name, "--", "sh")

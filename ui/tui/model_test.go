@@ -91,6 +91,12 @@ func press(keys ...string) []tea.Msg {
 			out = append(out, tea.KeyPressMsg{Code: tea.KeyDown})
 		case "up":
 			out = append(out, tea.KeyPressMsg{Code: tea.KeyUp})
+		case "left":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyLeft})
+		case "right":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyRight})
+		case "esc":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEscape})
 		default:
 			for _, r := range k {
 				out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
@@ -155,8 +161,8 @@ func TestEventsViewAndRestartHighlight(t *testing.T) {
 
 func TestCommandBarRunsCommandsWithHistoryAndCompletion(t *testing.T) {
 	m := newTestModel(t)
-	m = step(t, m, press(":", "ge", "tab", "po")...)
-	if v := m.input.Value(); v != "get po" {
+	m = step(t, m, press(":", "ge", "tab", "pods")...)
+	if v := m.input.Value(); v != "get pods" {
 		t.Fatalf("after completion the line is %q", v)
 	}
 	m = step(t, m, press("tab", "enter")...)

@@ -6,6 +6,8 @@ import "charm.land/lipgloss/v2"
 // NO_COLOR and dumb terminals drop them (the renderer downsamples).
 type styles struct {
 	Title, Header, Selected, Dim, Pane, PaneTitle, Error, Running, Waiting, Failed, Changed lipgloss.Style
+	// Border draws the node map's boxes; Taint colours a node's taints.
+	Border, Taint lipgloss.Style
 }
 
 func newStyles() styles {
@@ -20,6 +22,8 @@ func newStyles() styles {
 		Waiting:   lipgloss.NewStyle().Foreground(lipgloss.Color("3")),
 		Failed:    lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
 		Changed:   lipgloss.NewStyle().Foreground(lipgloss.Color("5")).Bold(true),
+		Border:    lipgloss.NewStyle().Foreground(lipgloss.Color("4")),
+		Taint:     lipgloss.NewStyle().Foreground(lipgloss.Color("3")),
 	}
 }
 
@@ -32,6 +36,18 @@ func (s styles) statusStyle(status string) lipgloss.Style {
 		return s.Waiting
 	}
 	if len(status) > 5 && status[:5] == "Init:" && status != "Init:Error" && status != "Init:CrashLoopBackOff" {
+		return s.Waiting
+	}
+	return s.Failed
+}
+
+// nodeStatusStyle colours a node's STATUS (Ready, NotReady, Unknown, each
+// maybe with ,SchedulingDisabled).
+func (s styles) nodeStatusStyle(status string) lipgloss.Style {
+	switch status {
+	case "Ready":
+		return s.Running
+	case "Ready,SchedulingDisabled":
 		return s.Waiting
 	}
 	return s.Failed

@@ -45,6 +45,11 @@ func (m Model) render() string {
 		}
 		out = append(m.fit(out, m.height-len(footer)), footer...)
 		return strings.Join(m.fitLines(out, m.height), "\n")
+	case screenNodes:
+		footer := m.footer()
+		out = append(out, m.nodeMapBody(m.width, m.height-len(out)-len(footer))...)
+		out = append(out, footer...)
+		return strings.Join(m.fitLines(out, m.height), "\n")
 	}
 	footer := m.footer()
 	out = append(out, m.workspaceBody(m.height-len(out)-len(footer))...)
@@ -68,13 +73,18 @@ func (m Model) lessonWidth() int {
 }
 
 // renderSplit puts the lesson and its exercise on the left and the live
-// workspace on the right, separated by a rule.
+// workspace (or the node map) on the right, separated by a rule.
 func (m Model) renderSplit(room int) []string {
 	lw := m.lessonWidth()
 	left := m.renderLesson(room)
 	right := m
 	right.width = m.width - lw - 3
-	body := right.workspaceBody(room)
+	var body []string
+	if m.nodeMap.beside {
+		body = right.nodeMapBody(right.width, room)
+	} else {
+		body = right.workspaceBody(room)
+	}
 	out := make([]string, room)
 	for i := range out {
 		var l, r string
@@ -98,7 +108,15 @@ func (m Model) workspaceBody(room int) []string {
 }
 
 func (m Model) titleLine() string {
-	left := m.styles.Title.Render("podlab") + "  " + m.styles.Dim.Render(fmt.Sprintf("namespace %s · %s", m.opts.Namespace, plural(len(m.pods), "pod")))
+	about := fmt.Sprintf("namespace %s · %s", m.opts.Namespace, plural(len(m.pods), "pod"))
+	if m.nodeMap.listed {
+		// A lab has several nodes: say how many, and how many are not Ready.
+		about += " · " + nodesSummary(m.nodeMap.nodes)
+	}
+	if m.screen == screenNodes {
+		about = fmt.Sprintf("node map · %s · pods of namespace %s", plural(len(m.nodeMap.nodes), "node"), m.opts.Namespace)
+	}
+	left := m.styles.Title.Render("podlab") + "  " + m.styles.Dim.Render(about)
 	right := m.styles.Dim.Render("? help  q quit")
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
@@ -156,17 +174,6 @@ func (m Model) colourRow(line string, p *corev1.Pod) string {
 }
 
 func (m Model) paneTabs() string {
-	var tabs []string
-	for p := pane(0); p < paneCount; p++ {
-		name := p.String()
-		// While the command's output shows, it is the one active tab.
-		if p == m.pane && !m.showOutput {
-			name = m.styles.PaneTitle.Render("[" + name + "]")
-		} else {
-			name = m.styles.Dim.Render(" " + name + " ")
-		}
-		tabs = append(tabs, name)
-	}
 	title := ""
 	if p := m.selectedPod(); p != nil {
 		title = "pod/" + p.Name + "  "
@@ -174,7 +181,25 @@ func (m Model) paneTabs() string {
 	if m.showOutput {
 		title = m.styles.PaneTitle.Render("[command output]") + "  "
 	}
-	return title + strings.Join(tabs, " ")
+	var line string
+	// The tabs spaced out, or closer together when that does not fit (beside the lesson).
+	for _, pad := range []string{" ", ""} {
+		var tabs []string
+		for p := pane(0); p < paneCount; p++ {
+			name := p.String()
+			// While the command's output shows, it is the one active tab.
+			if p == m.pane && !m.showOutput {
+				name = m.styles.PaneTitle.Render("[" + name + "]")
+			} else {
+				name = m.styles.Dim.Render(pad + name + pad)
+			}
+			tabs = append(tabs, name)
+		}
+		if line = title + strings.Join(tabs, " "); ansi.StringWidth(line) <= m.width {
+			break
+		}
+	}
+	return line
 }
 
 func (m Model) renderPane() []string {
@@ -192,6 +217,8 @@ func (m Model) renderPane() []string {
 		return m.podEvents(p)
 	case paneTimeline:
 		return m.timeline(p)
+	case paneScheduling:
+		return m.scheduling(p)
 	case paneLogs:
 		which := m.logContainerName(p)
 		if m.logPrevious {
@@ -237,8 +264,8 @@ func (m Model) podEvents(p *corev1.Pod) []string {
 
 func (m Model) footer() []string {
 	var lines []string
-	if m.screen == screenLesson && !m.split() {
-		// The lesson has no detail pane: the commands' output shows here.
+	if (m.screen == screenLesson && !m.split()) || m.screen == screenNodes {
+		// The lesson and the map have no detail pane: the commands' output shows here.
 		lines = append(lines, m.flashLines()...)
 	}
 	switch {
@@ -257,12 +284,17 @@ func (m Model) footer() []string {
 	switch m.screen {
 	case screenLesson:
 		// The keys that matter most come first: a narrow window cuts the rest.
-		hint := "A apply • h hint • S solution • w workspace • j/k scroll • R reset • n next • E edit • C copy • esc chapters"
-		if m.split() {
-			hint = "A apply • h hint • S solution • j/k scroll • ↑/↓ pod • tab view • R reset • n next • E edit+apply • C copy • w workspace • esc chapters"
+		hint := "A apply • h hint • S solution • w workspace • m node map • j/k scroll • R reset • n next • E edit • C copy • esc chapters"
+		switch {
+		case m.split() && m.nodeMap.beside:
+			hint = "A apply • h hint • S solution • j/k scroll • ↑/↓ pod • ←/→ node • enter/m workspace • R reset • n next • E edit+apply • C copy • esc chapters"
+		case m.split():
+			hint = "A apply • h hint • S solution • j/k scroll • ↑/↓ pod • tab view • m node map • R reset • n next • E edit+apply • C copy • w workspace • esc chapters"
 		}
 		lines = append(lines, m.styles.Dim.Render(hint))
 	case screenHome:
+	case screenNodes:
+		lines = append(lines, m.help.ShortHelpView(keys.NodeMapHelp()))
 	default:
 		short := keys.ShortHelp()
 		if m.learning() {
@@ -311,6 +343,28 @@ func (m Model) candidatesLine() string {
 	return strings.Join(parts, "  ")
 }
 
+// nodesSummary is "3 nodes", or "3 nodes, 1 NotReady" when some node's
+// Ready condition is not True.
+func nodesSummary(nodes map[string]*corev1.Node) string {
+	notReady := 0
+	for _, n := range nodes {
+		ready := false
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				ready = c.Status == corev1.ConditionTrue
+			}
+		}
+		if !ready {
+			notReady++
+		}
+	}
+	s := plural(len(nodes), "node")
+	if notReady > 0 {
+		s += fmt.Sprintf(", %d NotReady", notReady)
+	}
+	return s
+}
+
 // plural is "1 pod", "2 pods".
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -325,9 +379,12 @@ func (m Model) renderHelp() []string {
 	if m.learning() {
 		lines = append(lines, "", "In a lesson: j/k scroll · A apply its manifests · E edit them first · C copy them",
 			"  h next hint · S twice for the solution · R reset the exercise · n next chapter",
-			"  w workspace (and back) · esc the chapters",
+			"  w workspace (and back) · m node map · esc the chapters",
 			fmt.Sprintf("  in a window %d columns wide or more, the workspace shows beside the lesson (↑/↓ pod, tab view)", splitWidth))
 	}
+	lines = append(lines, "", "On the node map (m): ↑/↓ pod · ←/→ node · j/k scroll · n why? · m/esc back",
+		"  enter shows the pod in the workspace · : command (label node, taint node…)",
+		fmt.Sprintf("  kubernetes.io/* labels fold to a count; %d columns or wider show them dimmed", splitWidth))
 	lines = append(lines, "", "In the command bar (:), type kubectl commands without \"kubectl\":",
 		"  get pods -o wide · describe pod web · logs web · delete pod web",
 		"  tab completes verbs, resource types and pod names (again: the next one);",

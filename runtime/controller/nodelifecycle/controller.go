@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,42 +13,109 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	coordlisters "k8s.io/client-go/listers/coordination/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+
+	"github.com/podlab/podlab/runtime/api"
 )
 
 // Name is the controller's name, as upstream's.
 const Name = "node-lifecycle-controller"
 
-// Controller keeps nodes' condition taints.
+// EventSource is the component upstream's controller records events as.
+const EventSource = "node-controller"
+
+// Recorder records events (runtime/events' Recorder implements it).
+type Recorder interface {
+	Event(obj api.Object, fieldPath, eventType, reason, message string)
+}
+
+// Option configures a Controller.
+type Option func(*Controller)
+
+// WithRecorder makes the controller record upstream's events (RegisteredNode,
+// NodeNotReady on the node and on its pods) through rec; without it the
+// controller records none.
+func WithRecorder(rec Recorder) Option { return func(c *Controller) { c.rec = rec } }
+
+// Controller keeps nodes' health, their condition taints and their pods'
+// readiness.
 type Controller struct {
 	client kubernetes.Interface
 	nodes  corelisters.NodeLister
-	synced cache.InformerSynced
-	queue  workqueue.TypedRateLimitingInterface[string]
+	leases coordlisters.LeaseLister
+	pods   corelisters.PodLister
+	synced []cache.InformerSynced
+	rec    Recorder
+	clock  clock.PassiveClock
+
+	// queue holds the names of nodes whose NoSchedule taints to reconcile.
+	queue workqueue.TypedRateLimitingInterface[string]
+	// podQueue holds the keys of pods just bound, to mark not ready when
+	// their node is not (upstream's podUpdateQueue).
+	podQueue workqueue.TypedRateLimitingInterface[string]
+
+	mu     sync.Mutex
+	health map[string]*nodeHealth // by node name
+
+	// The monitor's own state: only its goroutine touches it.
+	known      map[string]*corev1.Node
+	zoneStates map[string]zoneState
+	tainters   map[string]*taintQueue // by zone
+	retry      map[string]bool        // nodes whose pods are still to mark not ready
 }
 
-// New returns a controller reading nodes from factory's informer and
-// writing through client. Call it before factory.Start.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (*Controller, error) {
-	inf := factory.Core().V1().Nodes()
+// New returns a controller reading nodes, leases and pods from factory's
+// informers and writing through client. Call it before factory.Start.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts ...Option) (*Controller, error) {
+	nodeInf := factory.Core().V1().Nodes()
+	leaseInf := factory.Coordination().V1().Leases()
+	podInf := factory.Core().V1().Pods()
 	c := &Controller{
 		client: client,
-		nodes:  inf.Lister(),
+		nodes:  nodeInf.Lister(),
+		leases: leaseInf.Lister(),
+		pods:   podInf.Lister(),
+		clock:  clock.RealClock{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name},
 		),
+		podQueue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name + "-pods"},
+		),
+		health:     map[string]*nodeHealth{},
+		known:      map[string]*corev1.Node{},
+		zoneStates: map[string]zoneState{},
+		tainters:   map[string]*taintQueue{},
+		retry:      map[string]bool{},
 	}
-	reg, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	for _, o := range opts {
+		o(c)
+	}
+	nodeReg, err := nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: watching nodes: %w", Name, err)
 	}
-	c.synced = reg.HasSynced
+	leaseReg, err := leaseInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: watching leases: %w", Name, err)
+	}
+	podReg, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { c.podBound(nil, obj) },
+		UpdateFunc: c.podBound,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: watching pods: %w", Name, err)
+	}
+	c.synced = []cache.InformerSynced{nodeReg.HasSynced, leaseReg.HasSynced, podReg.HasSynced}
 	return c, nil
 }
 
@@ -57,14 +125,25 @@ func (c *Controller) enqueue(obj any) {
 	}
 }
 
+func (c *Controller) now() time.Time { return c.clock.Now() }
+
+// event records an event when the controller has a recorder.
+func (c *Controller) event(obj api.Object, eventType, reason, message string) {
+	if c.rec != nil {
+		c.rec.Event(obj, "", eventType, reason, message)
+	}
+}
+
 // Run reconciles until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
+	defer c.podQueue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return nil
 	}
 	go wait.UntilWithContext(ctx, c.work, time.Second)
-	<-ctx.Done()
+	go wait.UntilWithContext(ctx, c.podWork, time.Second)
+	c.monitorLoop(ctx)
 	return nil
 }
 
@@ -84,8 +163,8 @@ func (c *Controller) work(ctx context.Context) {
 	}
 }
 
-// reconcile patches the node's taints when they differ from what its
-// state asks for.
+// reconcile updates the node's NoSchedule condition taints when they differ
+// from what its state asks for (upstream's doNoScheduleTaintingPass).
 func (c *Controller) reconcile(ctx context.Context, name string) error {
 	node, err := c.nodes.Get(name)
 	if apierrors.IsNotFound(err) {
@@ -93,7 +172,7 @@ func (c *Controller) reconcile(ctx context.Context, name string) error {
 	} else if err != nil {
 		return err
 	}
-	want := withConditionTaints(node)
+	want := withConditionTaints(node, c.now())
 	if taintsEqual(node.Spec.Taints, want) {
 		return nil // nothing to change: no write, nobody woken
 	}

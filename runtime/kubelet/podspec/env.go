@@ -109,7 +109,7 @@ func valueFrom(pod *corev1.Pod, c *corev1.Container, src *corev1.EnvVarSource, l
 		v, err := FieldValue(pod, src.FieldRef.FieldPath)
 		return v, err == nil, err
 	case src.ResourceFieldRef != nil:
-		v, err := ResourceValue(c, src.ResourceFieldRef)
+		v, err := ResourceValue(c, src.ResourceFieldRef, lk.NodeAllocatable())
 		return v, err == nil, err
 	case src.ConfigMapKeyRef != nil:
 		ref := src.ConfigMapKeyRef
@@ -206,16 +206,10 @@ func formatMap(m map[string]string) string {
 	return strings.Join(lines, "\n")
 }
 
-// NodeAllocatable is what a missing limit defaults to in resourceFieldRef
-// (upstream: the node's allocatable); the kubelet sets it from its node.
-var NodeAllocatable = corev1.ResourceList{
-	corev1.ResourceCPU:    resource.MustParse("2"),
-	corev1.ResourceMemory: resource.MustParse("4Gi"),
-}
-
 // ResourceValue resolves a resourceFieldRef: the value divided by the
-// divisor, rounded up (upstream's ExtractContainerResourceValue).
-func ResourceValue(c *corev1.Container, ref *corev1.ResourceFieldSelector) (string, error) {
+// divisor, rounded up (upstream's ExtractContainerResourceValue); a limit
+// the container does not set is the node's allocatable.
+func ResourceValue(c *corev1.Container, ref *corev1.ResourceFieldSelector, allocatable corev1.ResourceList) (string, error) {
 	divisor := ref.Divisor
 	if divisor.IsZero() {
 		divisor = resource.MustParse("1")
@@ -226,7 +220,7 @@ func ResourceValue(c *corev1.Container, ref *corev1.ResourceFieldSelector) (stri
 	case "limits.cpu":
 		q, ok = c.Resources.Limits[corev1.ResourceCPU]
 		if !ok {
-			q = NodeAllocatable[corev1.ResourceCPU]
+			q = allocatable[corev1.ResourceCPU]
 		}
 		return strconv.FormatInt(int64(math.Ceil(float64(q.MilliValue())/float64(divisor.MilliValue()))), 10), nil
 	case "requests.cpu":
@@ -235,7 +229,7 @@ func ResourceValue(c *corev1.Container, ref *corev1.ResourceFieldSelector) (stri
 	case "limits.memory":
 		q, ok = c.Resources.Limits[corev1.ResourceMemory]
 		if !ok {
-			q = NodeAllocatable[corev1.ResourceMemory]
+			q = allocatable[corev1.ResourceMemory]
 		}
 	case "requests.memory":
 		q = c.Resources.Requests[corev1.ResourceMemory]

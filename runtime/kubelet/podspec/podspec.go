@@ -11,11 +11,15 @@ import (
 	"github.com/podlab/podlab/runtime/kubelet/cri"
 )
 
-// Lookup gives podspec the ConfigMaps and Secrets a pod refers to. Missing
-// objects are reported with k8s.io/apimachinery/pkg/api/errors NotFound.
+// Lookup gives podspec the ConfigMaps and Secrets a pod refers to, and its
+// node's allocatable resources. Missing objects are reported with
+// k8s.io/apimachinery/pkg/api/errors NotFound.
 type Lookup interface {
 	ConfigMap(namespace, name string) (*corev1.ConfigMap, error)
 	Secret(namespace, name string) (*corev1.Secret, error)
+	// NodeAllocatable is the pod's node's allocatable: what a missing limit
+	// defaults to in a resourceFieldRef (upstream: the node's allocatable).
+	NodeAllocatable() corev1.ResourceList
 }
 
 // ConfigError is a problem in the pod's configuration that keeps a container

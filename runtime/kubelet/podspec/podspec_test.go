@@ -32,6 +32,11 @@ func (f fakeLookup) Secret(ns, name string) (*corev1.Secret, error) {
 	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
 }
 
+// NodeAllocatable is a small node's: 2 CPUs, 4Gi.
+func (f fakeLookup) NodeAllocatable() corev1.ResourceList {
+	return corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")}
+}
+
 var lookup = fakeLookup{
 	cms:     map[string]*corev1.ConfigMap{"cfg": {Data: map[string]string{"MODE": "dev", "LEVEL": "3", "bad key": "x"}}},
 	secrets: map[string]*corev1.Secret{"sec": {Data: map[string][]byte{"password": []byte("s3cret")}}},

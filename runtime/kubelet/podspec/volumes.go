@@ -62,7 +62,7 @@ func prepareVolume(pod *corev1.Pod, v *corev1.Volume, dirs Dirs, lk Lookup) (cri
 		}
 		return writeAtomic(volumeDir(dirs, "secret", v.Name), files, mode(v.Secret.DefaultMode))
 	case v.DownwardAPI != nil:
-		files, err := downwardFiles(pod, v.DownwardAPI.Items)
+		files, err := downwardFiles(pod, v.DownwardAPI.Items, lk)
 		if err != nil {
 			return cri.Mount{}, err
 		}
@@ -78,7 +78,7 @@ func prepareVolume(pod *corev1.Pod, v *corev1.Volume, dirs Dirs, lk Lookup) (cri
 			case src.Secret != nil:
 				files, err = secretFiles(pod.Namespace, src.Secret.Name, src.Secret.Items, src.Secret.Optional, lk)
 			case src.DownwardAPI != nil:
-				files, err = downwardFiles(pod, src.DownwardAPI.Items)
+				files, err = downwardFiles(pod, src.DownwardAPI.Items, lk)
 			}
 			if err != nil {
 				return cri.Mount{}, err
@@ -159,7 +159,7 @@ func secretFiles(namespace, name string, items []corev1.KeyToPath, opt *bool, lk
 	return keyFiles(data, items, "Secret", namespace, name)
 }
 
-func downwardFiles(pod *corev1.Pod, items []corev1.DownwardAPIVolumeFile) (map[string]file, error) {
+func downwardFiles(pod *corev1.Pod, items []corev1.DownwardAPIVolumeFile, lk Lookup) (map[string]file, error) {
 	out := map[string]file{}
 	for _, it := range items {
 		var v string
@@ -175,7 +175,7 @@ func downwardFiles(pod *corev1.Pod, items []corev1.DownwardAPIVolumeFile) (map[s
 			if c == nil {
 				return nil, &ConfigError{Message: fmt.Sprintf("container %q not found for resourceFieldRef", it.ResourceFieldRef.ContainerName)}
 			}
-			v, err = ResourceValue(c, it.ResourceFieldRef)
+			v, err = ResourceValue(c, it.ResourceFieldRef, lk.NodeAllocatable())
 		}
 		if err != nil {
 			return nil, err

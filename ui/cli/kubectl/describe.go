@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spf13/cobra"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
@@ -107,21 +108,36 @@ func (kc *kubectl) describeOne(cmd *cobra.Command, cl client.Interface, res api.
 	if err != nil {
 		return err
 	}
-	var events []corev1.Event
+	// kubectl lists a node's events by its UID, then the kubelet's, which
+	// name the node's name as its UID, and sorts the two lists joined by
+	// time: at equal times the controllers' come first.
+	var events, kubelets []corev1.Event
 	for _, e := range evObjs {
 		ev := e.(*corev1.Event)
-		if ev.InvolvedObject.UID == "" || ev.InvolvedObject.UID == o.GetUID() {
+		switch uid := ev.InvolvedObject.UID; {
+		case uid == "" || uid == o.GetUID():
 			events = append(events, *ev)
+		case res.Name == api.Nodes.Name && string(uid) == o.GetName():
+			kubelets = append(kubelets, *ev)
 		}
 	}
-	var related []corev1.Pod
+	events = append(events, kubelets...)
+	var related *printers.Related
 	if res.Name == api.Nodes.Name {
+		related = &printers.Related{}
 		pods, _, err := cl.List(ctx, api.Pods, "", metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", o.GetName()).String()})
 		if err != nil {
 			return err
 		}
 		for _, p := range pods {
-			related = append(related, *p.(*corev1.Pod))
+			related.Pods = append(related.Pods, *p.(*corev1.Pod))
+		}
+		// kubectl shows the node's heartbeat; a node without one shows <unset>.
+		switch lease, err := cl.Get(ctx, api.Leases, corev1.NamespaceNodeLease, o.GetName()); {
+		case err == nil:
+			related.Lease = lease.(*coordinationv1.Lease)
+		case !apierrors.IsNotFound(err):
+			return err
 		}
 	}
 	return printers.Describe(kc.Stdout, o, events, related, time.Now())

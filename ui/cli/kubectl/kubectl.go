@@ -28,8 +28,8 @@ func Commands(env *cmdenv.Env) Verbs {
 	return Verbs{
 		Basic: []*cobra.Command{kc.applyCommand(), kc.createCommand(), kc.runCommand(), kc.explainCommand(), kc.getCommand(),
 			kc.deleteCommand(), kc.labelCommand("label"), kc.labelCommand("annotate"), kc.editCommand(), kc.waitCommand()},
-		Debug:   []*cobra.Command{kc.describeCommand(), kc.logsCommand(), kc.execCommand(), kc.attachCommand(), kc.portForwardCommand()},
-		Cluster: []*cobra.Command{kc.taintCommand(), kc.cordonCommand(true), kc.cordonCommand(false)},
+		Debug:   []*cobra.Command{kc.describeCommand(), kc.logsCommand(), kc.execCommand(), kc.attachCommand(), kc.portForwardCommand(), kc.explainScheduleCommand()},
+		Cluster: []*cobra.Command{kc.taintCommand(), kc.cordonCommand(true), kc.cordonCommand(false), kc.drainCommand()},
 		Other:   []*cobra.Command{kc.apiResourcesCommand(), kc.versionCommand()},
 	}
 }

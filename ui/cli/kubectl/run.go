@@ -361,7 +361,6 @@ func (kc *kubectl) copyLogs(ctx context.Context, cl client.Interface, pod *corev
 	return err
 }
 
-
 // exitWithPod reports a failed Pod as kubectl run does: its container's
 // termination and exit code.
 func (kc *kubectl) exitWithPod(p *corev1.Pod) error {

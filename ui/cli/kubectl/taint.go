@@ -89,22 +89,24 @@ func (kc *kubectl) retaint(cmd *cobra.Command, cl client.Interface, name string,
 	if err != nil {
 		return err
 	}
-	taints := append([]corev1.Taint(nil), obj.(*corev1.Node).Spec.Taints...)
-	replaced := false
-	for _, t := range add {
-		found := false
-		for i := range taints {
-			if taints[i].Key == t.Key && taints[i].Effect == t.Effect {
-				if !overwrite {
-					return fmt.Errorf("node %s already has %s taint(s) with same effect(s) and --overwrite is false", name, t.Key)
-				}
-				taints[i], found, replaced = t, true, true
+	// kubectl's reorganizeTaints: the added taints first, then the node's
+	// others, each old taint an added one matches (key and effect) replaced.
+	old := obj.(*corev1.Node).Spec.Taints
+	taints := append([]corev1.Taint(nil), add...)
+	for _, o := range old {
+		matched := false
+		for _, t := range add {
+			if t.MatchTaint(&o) {
+				matched = true
 			}
 		}
-		if !found {
-			taints = append(taints, t)
+		if !matched {
+			taints = append(taints, o)
+		} else if !overwrite {
+			return fmt.Errorf("node %s already has %s taint(s) with same effect(s) and --overwrite is false", name, o.Key)
 		}
 	}
+	added := len(taints) != len(old)
 	for _, r := range remove {
 		kept := taints[:0]
 		removed := false
@@ -131,13 +133,15 @@ func (kc *kubectl) retaint(cmd *cobra.Command, cl client.Interface, name string,
 	if _, _, err := cl.Patch(cmd.Context(), api.Nodes, "", name, types.MergePatchType, body, metav1.PatchOptions{FieldManager: "kubectl-taint"}); err != nil {
 		return err
 	}
+	// kubectl's words: modified when it both added and removed or was
+	// told to overwrite, tainted when it added, else untainted.
 	switch {
-	case len(remove) > 0 && len(add) == 0:
-		fmt.Fprintf(kc.Stdout, "node/%s untainted\n", name)
-	case replaced || len(remove) > 0:
+	case (added && len(remove) > 0) || overwrite:
 		fmt.Fprintf(kc.Stdout, "node/%s modified\n", name)
-	default:
+	case added:
 		fmt.Fprintf(kc.Stdout, "node/%s tainted\n", name)
+	default:
+		fmt.Fprintf(kc.Stdout, "node/%s untainted\n", name)
 	}
 	return nil
 }

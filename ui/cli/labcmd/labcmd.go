@@ -1,7 +1,8 @@
 // Package labcmd is the lab's lifecycle on the command line: start and stop
 // its control plane (up, down, and serve, which runs it in the foreground),
 // show its state (status), hand its kubeconfig to kubectl and k9s, remove
-// everything it made (reset), and read a virtual node's disk (node).
+// everything it made (reset), read a virtual node's disk and stop and
+// start its kubelet (node).
 package labcmd
 
 import (

@@ -3,7 +3,6 @@ package labcmd
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,7 +44,7 @@ func printStatus(w io.Writer, st client.ServerStatus) {
 	fmt.Fprintf(tw, "Kubeconfig:\t%s\n", st.Kubeconfig)
 	fmt.Fprintf(tw, "Lab home:\t%s (lab %s)\n", st.Home, st.LabID)
 	fmt.Fprintf(tw, "Docker Engine:\t%s (API %s)\n", st.EngineVersion, st.EngineAPI)
-	fmt.Fprintf(tw, "Nodes:\t%s\n", strings.Join(st.Nodes, ", "))
+	printNodes(tw, st.Nodes)
 	fmt.Fprintf(tw, "Pods:\t%d\n", st.Pods)
 	scale := "1 (real Kubernetes timings)"
 	if st.TimeScale != 1 {
@@ -55,6 +54,26 @@ func printStatus(w io.Writer, st client.ServerStatus) {
 	fmt.Fprintf(tw, "Privileged containers:\t%s\n", allowed(st.AllowPrivileged))
 	fmt.Fprintf(tw, "Real host paths:\t%s\n", allowed(st.AllowHostPaths))
 	tw.Flush()
+}
+
+// printNodes lists each node with its role, address and kubelet, one a line.
+func printNodes(w io.Writer, nodes []client.NodeStatus) {
+	label := "Nodes:"
+	for _, n := range nodes {
+		ip := n.InternalIP
+		if ip == "" {
+			ip = "no address yet"
+		}
+		kubelet := "kubelet " + n.Kubelet
+		if n.Kubelet == client.KubeletStopped {
+			kubelet += fmt.Sprintf(" (podlab node start %s)", n.Name)
+		}
+		fmt.Fprintf(w, "%s\t%s (%s, %s), %s\n", label, n.Name, n.Role, ip, kubelet)
+		label = ""
+	}
+	if len(nodes) == 0 {
+		fmt.Fprintf(w, "%s\tnone\n", label)
+	}
 }
 
 func allowed(b bool) string {

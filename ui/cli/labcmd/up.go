@@ -2,9 +2,11 @@ package labcmd
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/runtime/lab"
 )
 
@@ -27,6 +29,7 @@ func (l *lifecycle) upCommand() *cobra.Command {
 			} else {
 				fmt.Fprintf(l.Stdout, "podlab control plane started (pid %d)\n", st.PID)
 			}
+			fmt.Fprintf(l.Stdout, "%s: %s\n", plural(len(st.Nodes), "node"), nodeNames(st.Nodes))
 			fmt.Fprintf(l.Stdout, "API on %s and unix://%s\n", st.APIServer, st.Socket)
 			fmt.Fprintf(l.Stdout, "for kubectl and k9s: export KUBECONFIG=$(podlab kubeconfig)\n")
 			return nil
@@ -76,4 +79,20 @@ func (l *lifecycle) downCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// plural is "1 node", "3 nodes".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func nodeNames(nodes []client.NodeStatus) string {
+	names := make([]string, len(nodes))
+	for i, n := range nodes {
+		names[i] = n.Name
+	}
+	return strings.Join(names, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podlab/podlab/runtime/api"
@@ -14,10 +15,10 @@ import (
 
 // Describe writes kubectl describe's page for obj. events are those about
 // obj (printed for pods, nodes, config maps and other kinds, as kubectl
-// does; not for namespaces and secrets); related are the pods bound to a
-// node. now is the instant ages are measured from. Nothing passed in is
-// modified.
-func Describe(w io.Writer, obj api.Object, events []corev1.Event, related []corev1.Pod, now time.Time) error {
+// does; not for namespaces and secrets); related is what a node's page
+// shows beside the node (nil for other kinds). now is the instant ages are
+// measured from. Nothing passed in is modified.
+func Describe(w io.Writer, obj api.Object, events []corev1.Event, related *Related, now time.Time) error {
 	tw := newDescribeWriter(w)
 	p := prefixWriter{w: tw}
 	switch o := obj.(type) {
@@ -25,7 +26,10 @@ func Describe(w io.Writer, obj api.Object, events []corev1.Event, related []core
 		describePod(p, o, now)
 		describeEvents(p, events, now)
 	case *corev1.Node:
-		describeNode(p, o, related, now)
+		if related == nil {
+			related = &Related{}
+		}
+		describeNode(p, o, *related, now)
 		describeEvents(p, events, now)
 	case *corev1.Namespace:
 		describeNamespace(p, o)
@@ -41,6 +45,14 @@ func Describe(w io.Writer, obj api.Object, events []corev1.Event, related []core
 		describeEvents(p, events, now)
 	}
 	return tw.Flush()
+}
+
+// Related is what kubectl fetches beside a node for its page: the pods
+// bound to it and its heartbeat Lease in kube-node-lease (nil when it has
+// none).
+type Related struct {
+	Pods  []corev1.Pod
+	Lease *coordinationv1.Lease
 }
 
 // prefixWriter is kubectl describe's PrefixWriter: each write is indented

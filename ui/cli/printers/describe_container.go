@@ -41,11 +41,16 @@ func describeContainer(p prefixWriter, pod *corev1.Pod, c *corev1.Container, st 
 	if st != nil {
 		p.line(2, "Image ID:\t%s", st.ImageID)
 	}
-	// One port is "Port:", several (joined by ", ") are "Ports:".
+	// One port is "Port:", several (joined by ", ") are "Ports:"; a named
+	// port carries its name on both lines, as kubectl's.
 	ports, hostPorts := make([]string, 0, len(c.Ports)), make([]string, 0, len(c.Ports))
 	for _, port := range c.Ports {
-		ports = append(ports, fmt.Sprintf("%d/%s", port.ContainerPort, port.Protocol))
-		hostPorts = append(hostPorts, fmt.Sprintf("%d/%s", port.HostPort, port.Protocol))
+		named := ""
+		if port.Name != "" {
+			named = " (" + port.Name + ")"
+		}
+		ports = append(ports, fmt.Sprintf("%d/%s%s", port.ContainerPort, port.Protocol, named))
+		hostPorts = append(hostPorts, fmt.Sprintf("%d/%s%s", port.HostPort, port.Protocol, named))
 	}
 	if len(c.Ports) > 1 {
 		p.line(2, "Ports:\t%s", strings.Join(ports, ", "))

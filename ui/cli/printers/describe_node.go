@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	resourcehelper "k8s.io/component-helpers/resource"
@@ -14,9 +15,10 @@ import (
 )
 
 // describeNode writes kubectl's node page (its describeNode) up to the
-// events. pods are the pods bound to the node; finished ones are left out
-// as kubectl's non-terminated field selector leaves them out.
-func describeNode(p prefixWriter, n *corev1.Node, pods []corev1.Pod, now time.Time) {
+// events. related.Pods are the pods bound to the node; finished ones are
+// left out as kubectl's non-terminated field selector leaves them out.
+func describeNode(p prefixWriter, n *corev1.Node, related Related, now time.Time) {
+	pods := related.Pods
 	p.line(0, "Name:\t%s", n.Name)
 	p.line(0, "Roles:\t%s", orNone(strings.Join(tables.NodeRoles(n), ",")))
 	printLabels(p, "Labels", n.Labels)
@@ -33,11 +35,7 @@ func describeNode(p prefixWriter, n *corev1.Node, pods []corev1.Pod, now time.Ti
 	}
 	printMultiline(p, "Taints", lines)
 	p.line(0, "Unschedulable:\t%t", n.Spec.Unschedulable)
-	// The lab keeps no node leases.
-	p.line(0, "Lease:")
-	p.line(1, "HolderIdentity:\t<unset>")
-	p.line(1, "AcquireTime:\t<unset>")
-	p.line(1, "RenewTime:\t<unset>")
+	describeLease(p, related.Lease)
 	if len(n.Status.Conditions) > 0 {
 		p.line(0, "Conditions:")
 		p.line(1, "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage")
@@ -74,9 +72,7 @@ func describeNode(p prefixWriter, n *corev1.Node, pods []corev1.Pod, now time.Ti
 	p.line(1, "Architecture:\t%s", info.Architecture)
 	p.line(1, "Container Runtime Version:\t%s", info.ContainerRuntimeVersion)
 	p.line(1, "Kubelet Version:\t%s", info.KubeletVersion)
-	// kubectl still prints this line although kubelets stopped filling the
-	// deprecated field (KEP-4004), so it is usually empty.
-	p.line(1, "Kube-Proxy Version:\t%s", info.KubeProxyVersion) //nolint:staticcheck // deprecated, still printed
+	// kubectl 1.37 no longer prints the deprecated Kube-Proxy Version (KEP-4004).
 	if n.Spec.PodCIDR != "" {
 		p.line(0, "PodCIDR:\t%s", n.Spec.PodCIDR)
 	}
@@ -170,4 +166,25 @@ func percent(q, total resource.Quantity, name corev1.ResourceName) int64 {
 		return 0
 	}
 	return int64(float64(a) / float64(b) * 100)
+}
+
+// describeLease is kubectl's Lease block: the kubelet's heartbeat, each
+// field <unset> when the lease (or the field) is missing.
+func describeLease(p prefixWriter, lease *coordinationv1.Lease) {
+	holder, acquired, renewed := "<unset>", "<unset>", "<unset>"
+	if lease != nil {
+		if lease.Spec.HolderIdentity != nil {
+			holder = *lease.Spec.HolderIdentity
+		}
+		if t := lease.Spec.AcquireTime; t != nil {
+			acquired = t.Time.Format(time.RFC1123Z)
+		}
+		if t := lease.Spec.RenewTime; t != nil {
+			renewed = t.Time.Format(time.RFC1123Z)
+		}
+	}
+	p.line(0, "Lease:")
+	p.line(1, "HolderIdentity:\t%s", holder)
+	p.line(1, "AcquireTime:\t%s", acquired)
+	p.line(1, "RenewTime:\t%s", renewed)
 }

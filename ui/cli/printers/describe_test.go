@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -216,7 +217,7 @@ func TestDescribeNode(t *testing.T) {
 	}
 	events := []corev1.Event{fixtureEvents()[3]}
 	var buf bytes.Buffer
-	if err := Describe(&buf, fixtureNode(), events, pods, now); err != nil {
+	if err := Describe(&buf, fixtureNode(), events, &Related{Pods: pods, Lease: fixtureLease()}, now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "describe-node", buf.Bytes())
@@ -252,4 +253,15 @@ func TestDescribeOtherKinds(t *testing.T) {
 		}
 	}
 	golden(t, "describe-others", buf.Bytes())
+}
+
+// fixtureLease is node-1's heartbeat: held by its kubelet, renewed 7 s ago,
+// never acquired (the kubelet leaves acquireTime unset, as upstream's).
+func fixtureLease() *coordinationv1.Lease {
+	holder := "node-1"
+	renewed := metav1.NewMicroTime(now.Add(-7 * time.Second))
+	return &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Name: "node-1", Namespace: corev1.NamespaceNodeLease},
+		Spec:       coordinationv1.LeaseSpec{HolderIdentity: &holder, RenewTime: &renewed},
+	}
 }

@@ -5,7 +5,8 @@
 // package only lays it out as kubectl's table printer does. Every function
 // is pure: objects and a caller-supplied "now" in, text out, so the CLI and
 // the TUI print the same bytes. It imports only k8s.io API types,
-// apimachinery helpers, runtime/api and runtime/tables.
+// apimachinery helpers, runtime/api, runtime/tables and runtime/client (the
+// scheduler's explanation of a decision, schedule.go).
 package printers
 
 import (
