@@ -16,6 +16,7 @@ import (
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/ui/cli/cmdenv"
+	"github.com/podlab/podlab/ui/cli/printers"
 )
 
 // lastApplied is the annotation kubectl apply keeps the applied manifest in.
@@ -24,6 +25,7 @@ const lastApplied = corev1.LastAppliedConfigAnnotation
 func (kc *kubectl) applyCommand() *cobra.Command {
 	var files []string
 	var recursive bool
+	var f applyFlags
 	c := &cobra.Command{
 		Use:   "apply -f FILENAME",
 		Short: "Apply a configuration to a resource by file name or stdin",
@@ -32,15 +34,72 @@ func (kc *kubectl) applyCommand() *cobra.Command {
 
   # Apply every manifest in a directory, or from stdin
   podlab apply -f manifests/
-  cat pod.yaml | podlab apply -f -`,
+  cat pod.yaml | podlab apply -f -
+
+  # What the server would make of it, stored nowhere
+  podlab apply -f pod.yaml --dry-run=server -o yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return kc.eachManifest(cmd, files, recursive, kc.applyOne)
+			if err := f.check(); err != nil {
+				return err
+			}
+			return kc.eachManifest(cmd, files, recursive, func(cmd *cobra.Command, cl client.Interface, m manifest) error {
+				return kc.applyOne(cmd, cl, m, f)
+			})
 		},
 	}
 	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "The files that contain the configurations to apply")
 	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "Process the directory used in -f recursively")
+	c.Flags().StringVar(&f.dryRun, "dry-run", "none", "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.")
+	c.Flags().Lookup("dry-run").NoOptDefVal = "unchanged"
+	c.Flags().StringVarP(&f.output, "output", "o", "", "Output format. One of: (json, yaml, name).")
 	return c
+}
+
+// applyFlags are apply's --dry-run and -o.
+type applyFlags struct{ dryRun, output string }
+
+// check normalises and checks the flags with kubectl's messages.
+func (f *applyFlags) check() error {
+	switch f.dryRun {
+	case "unchanged": // bare --dry-run, kubectl's old spelling of client
+		f.dryRun = "client"
+	case "none", "client", "server":
+	default:
+		return fmt.Errorf("Invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\".", f.dryRun)
+	}
+	switch f.output {
+	case "", "yaml", "json", "name":
+	default:
+		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,yaml", f.output)
+	}
+	return nil
+}
+
+// serverDryRun is the API's dryRun=All for a server dry run, else nothing.
+func (f applyFlags) serverDryRun() []string {
+	if f.dryRun == "server" {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
+
+// report prints what apply did to obj as kubectl does: the object in the
+// -o format, else "<kind>/<name> <operation>", with "(dry run)" or
+// "(server dry run)" after a dry run.
+func (kc *kubectl) report(res api.Resource, obj api.Object, operation string, f applyFlags) error {
+	if f.output != "" {
+		return printers.PrintObjects(kc.Stdout, f.output, res, []api.Object{obj}, false)
+	}
+	line := typeName(res, obj.GetName()) + " " + operation
+	switch f.dryRun {
+	case "client":
+		line += " (dry run)"
+	case "server":
+		line += " (server dry run)"
+	}
+	fmt.Fprintln(kc.Stdout, line)
+	return nil
 }
 
 // eachManifest reads every manifest first (a bad one applies nothing),
@@ -68,7 +127,7 @@ func (kc *kubectl) eachManifest(cmd *cobra.Command, files []string, recursive bo
 	return nil
 }
 
-func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest) error {
+func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest, f applyFlags) error {
 	res, _ := api.ForObject(m.Object)
 	ns, err := kc.objectNamespace(m.Manifest, res)
 	if err != nil {
@@ -89,16 +148,23 @@ func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest)
 		}
 		ann[lastApplied] = modified
 		obj.SetAnnotations(ann)
-		_, warnings, err := cl.Create(cmd.Context(), res, obj, metav1.CreateOptions{FieldManager: "kubectl-client-side-apply"})
+		if f.dryRun == "client" {
+			return kc.report(res, obj, "created", f)
+		}
+		created, warnings, err := cl.Create(cmd.Context(), res, obj, metav1.CreateOptions{FieldManager: "kubectl-client-side-apply", DryRun: f.serverDryRun()})
 		kc.PrintWarnings(warnings)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(kc.Stdout, "%s created\n", typeName(res, obj.GetName()))
-		return nil
+		return kc.report(res, created, "created", f)
 	}
 	if err != nil {
 		return err
+	}
+	// kubectl's client dry run sends no patch: it says "configured" and
+	// shows the object as the server has it.
+	if f.dryRun == "client" {
+		return kc.report(res, cur, "configured", f)
 	}
 	original := []byte(cur.GetAnnotations()[lastApplied])
 	current, err := json.Marshal(cur)
@@ -119,17 +185,15 @@ func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest)
 	if err != nil {
 		return fmt.Errorf("creating the patch for %s: %w", typeName(res, obj.GetName()), err)
 	}
-	if string(patch) == "{}" {
-		fmt.Fprintf(kc.Stdout, "%s unchanged\n", typeName(res, obj.GetName()))
-		return nil
+	if string(patch) == "{}" && f.output == "" {
+		return kc.report(res, cur, "unchanged", f)
 	}
-	_, warnings, err := cl.Patch(cmd.Context(), res, ns, obj.GetName(), types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-client-side-apply"})
+	patched, warnings, err := cl.Patch(cmd.Context(), res, ns, obj.GetName(), types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-client-side-apply", DryRun: f.serverDryRun()})
 	kc.PrintWarnings(warnings)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(kc.Stdout, "%s configured\n", typeName(res, obj.GetName()))
-	return nil
+	return kc.report(res, patched, "configured", f)
 }
 
 // appliedConfig is the last-applied annotation for a manifest object: what

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
@@ -128,11 +127,12 @@ func (kc *kubectl) runPod(cmd *cobra.Command, f runFlags, name string, args []st
 		return err
 	}
 	if f.dryRun == "server" {
-		checked, err := serverDryRun(cmd.Context(), cl, pod)
+		checked, ws, err := cl.Create(cmd.Context(), api.Pods, pod, metav1.CreateOptions{FieldManager: "kubectl-run", DryRun: []string{metav1.DryRunAll}})
+		kc.PrintWarnings(ws)
 		if err != nil {
 			return err
 		}
-		return kc.printRun(checked, "(server dry run)", f.output)
+		return kc.printRun(checked.(*corev1.Pod), "(server dry run)", f.output)
 	}
 	created, ws, err := cl.Create(cmd.Context(), api.Pods, pod, metav1.CreateOptions{FieldManager: "kubectl-run"})
 	kc.PrintWarnings(ws)
@@ -242,27 +242,6 @@ func applyOverrides(pod *corev1.Pod, overrides, how string) (*corev1.Pod, error)
 	out := &corev1.Pod{}
 	if err := api.DecodeStrictJSON(patched, out); err != nil {
 		return nil, err
-	}
-	return out, nil
-}
-
-// serverDryRun runs what the API server would on create — defaults,
-// validation, the namespace and name checks — without storing the Pod
-// (the lab's API has no dryRun parameter).
-func serverDryRun(ctx context.Context, cl client.Interface, pod *corev1.Pod) (*corev1.Pod, error) {
-	if _, err := cl.Get(ctx, api.Namespaces, "", pod.Namespace); err != nil {
-		return nil, err
-	}
-	if _, err := cl.Get(ctx, api.Pods, pod.Namespace, pod.Name); err == nil {
-		return nil, apierrors.NewAlreadyExists(api.Pods.GroupResource(), pod.Name)
-	} else if !apierrors.IsNotFound(err) {
-		return nil, err
-	}
-	out := pod.DeepCopy()
-	out.Status = corev1.PodStatus{Phase: corev1.PodPending}
-	api.SetDefaults(out)
-	if errs := api.ValidateCreate(out); len(errs) > 0 {
-		return nil, apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Pod").GroupKind(), out.Name, errs)
 	}
 	return out, nil
 }
