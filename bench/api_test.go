@@ -98,4 +98,3 @@ func BenchmarkGetPods(b *testing.B) {
 		})
 	}
 }
-
