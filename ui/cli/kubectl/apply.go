@@ -25,7 +25,7 @@ const lastApplied = corev1.LastAppliedConfigAnnotation
 func (kc *kubectl) applyCommand() *cobra.Command {
 	var files []string
 	var recursive bool
-	var f applyFlags
+	var f writeFlags
 	c := &cobra.Command{
 		Use:   "apply -f FILENAME",
 		Short: "Apply a configuration to a resource by file name or stdin",
@@ -56,11 +56,11 @@ func (kc *kubectl) applyCommand() *cobra.Command {
 	return c
 }
 
-// applyFlags are apply's --dry-run and -o.
-type applyFlags struct{ dryRun, output string }
+// writeFlags are the --dry-run and -o of the verbs that write (apply, run).
+type writeFlags struct{ dryRun, output string }
 
 // check normalises and checks the flags with kubectl's messages.
-func (f *applyFlags) check() error {
+func (f *writeFlags) check() error {
 	switch f.dryRun {
 	case "unchanged": // bare --dry-run, kubectl's old spelling of client
 		f.dryRun = "client"
@@ -77,7 +77,7 @@ func (f *applyFlags) check() error {
 }
 
 // serverDryRun is the API's dryRun=All for a server dry run, else nothing.
-func (f applyFlags) serverDryRun() []string {
+func (f writeFlags) serverDryRun() []string {
 	if f.dryRun == "server" {
 		return []string{metav1.DryRunAll}
 	}
@@ -87,7 +87,7 @@ func (f applyFlags) serverDryRun() []string {
 // report prints what apply did to obj as kubectl does: the object in the
 // -o format, else "<kind>/<name> <operation>", with "(dry run)" or
 // "(server dry run)" after a dry run.
-func (kc *kubectl) report(res api.Resource, obj api.Object, operation string, f applyFlags) error {
+func (kc *kubectl) report(res api.Resource, obj api.Object, operation string, f writeFlags) error {
 	if f.output != "" {
 		return printers.PrintObjects(kc.Stdout, f.output, res, []api.Object{obj}, false)
 	}
@@ -127,7 +127,7 @@ func (kc *kubectl) eachManifest(cmd *cobra.Command, files []string, recursive bo
 	return nil
 }
 
-func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest, f applyFlags) error {
+func (kc *kubectl) applyOne(cmd *cobra.Command, cl client.Interface, m manifest, f writeFlags) error {
 	res, _ := api.ForObject(m.Object)
 	ns, err := kc.objectNamespace(m.Manifest, res)
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
 	"github.com/podlab/podlab/ui/cli/cmdenv"
-	"github.com/podlab/podlab/ui/cli/printers"
 )
 
 // runFlags are kubectl run's flags that podlab supports.
@@ -85,18 +84,11 @@ func (kc *kubectl) runCommand() *cobra.Command {
 // runPod checks the flags as kubectl run does, builds the Pod, and
 // creates it, prints it, or creates and attaches to it.
 func (kc *kubectl) runPod(cmd *cobra.Command, f runFlags, name string, args []string) error {
-	switch f.dryRun {
-	case "unchanged": // bare --dry-run, kubectl's old spelling of client
-		f.dryRun = "client"
-	case "none", "client", "server":
-	default:
-		return fmt.Errorf("Invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\".", f.dryRun)
+	wf := writeFlags{dryRun: f.dryRun, output: f.output}
+	if err := wf.check(); err != nil {
+		return err
 	}
-	switch f.output {
-	case "", "yaml", "json", "name":
-	default:
-		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,yaml", f.output)
-	}
+	f.dryRun = wf.dryRun
 	if f.image == "" {
 		return fmt.Errorf("--image is required")
 	}
@@ -120,7 +112,7 @@ func (kc *kubectl) runPod(cmd *cobra.Command, f runFlags, name string, args []st
 	pod.Namespace = kc.NS()
 	if f.dryRun == "client" {
 		pod.Namespace = "" // kubectl prints the manifest as it would send it
-		return kc.printRun(pod, "(dry run)", f.output)
+		return kc.report(api.Pods, pod, "created", wf)
 	}
 	cl, err := kc.Client(cmd)
 	if err != nil {
@@ -132,7 +124,7 @@ func (kc *kubectl) runPod(cmd *cobra.Command, f runFlags, name string, args []st
 		if err != nil {
 			return err
 		}
-		return kc.printRun(checked.(*corev1.Pod), "(server dry run)", f.output)
+		return kc.report(api.Pods, checked, "created", wf)
 	}
 	created, ws, err := cl.Create(cmd.Context(), api.Pods, pod, metav1.CreateOptions{FieldManager: "kubectl-run"})
 	kc.PrintWarnings(ws)
@@ -140,7 +132,7 @@ func (kc *kubectl) runPod(cmd *cobra.Command, f runFlags, name string, args []st
 		return err
 	}
 	if !attach {
-		return kc.printRun(created.(*corev1.Pod), "", f.output)
+		return kc.report(api.Pods, created, "created", wf)
 	}
 	return kc.runAttached(cmd, cl, created.(*corev1.Pod), f)
 }
@@ -244,19 +236,6 @@ func applyOverrides(pod *corev1.Pod, overrides, how string) (*corev1.Pod, error)
 		return nil, err
 	}
 	return out, nil
-}
-
-// printRun prints the Pod with -o, else kubectl's "pod/NAME created" line.
-func (kc *kubectl) printRun(pod *corev1.Pod, suffix, output string) error {
-	if output != "" {
-		return printers.PrintObjects(kc.Stdout, output, api.Pods, []api.Object{pod}, false)
-	}
-	line := typeName(api.Pods, pod.Name) + " created"
-	if suffix != "" {
-		line += " " + suffix
-	}
-	fmt.Fprintln(kc.Stdout, line)
-	return nil
 }
 
 // runAttached waits for the new Pod to run and attaches to its container
