@@ -155,25 +155,28 @@ func TestStoppedKubeletMakesItsNodeUnreachable(t *testing.T) {
 	}
 }
 
-// drainPods run on node-2: one a ReplicaSet declares (drain may evict it
-// without --force; the lab has no ReplicaSet controller, so nothing
-// re-creates it elsewhere) whose container ignores SIGTERM, so it stays
+// drainPods run on node-2: a ReplicaSet's pod (drain may evict it without
+// --force; its replacement waits, Pending, for the cordoned node-2 its
+// selector pins it to) whose container ignores SIGTERM, so it stays
 // Terminating for its grace period; and a bare one.
-const drainPods = `apiVersion: v1
-kind: Pod
+const drainPods = `apiVersion: apps/v1
+kind: ReplicaSet
 metadata:
   name: managed
-  labels: {app: managed}
-  ownerReferences:
-  - {apiVersion: apps/v1, kind: ReplicaSet, name: managed-1, uid: 6a1f3c1e-0000-4000-8000-000000000001, controller: true}
 spec:
-  nodeSelector: {kubernetes.io/hostname: node-2}
-  terminationGracePeriodSeconds: 100
-  containers:
-  - name: app
-    image: busybox:1.35
-    imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+  replicas: 1
+  selector: {matchLabels: {app: managed}}
+  template:
+    metadata:
+      labels: {app: managed}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: node-2}
+      terminationGracePeriodSeconds: 100
+      containers:
+      - name: app
+        image: busybox:1.35
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
 ---
 apiVersion: v1
 kind: Pod
@@ -198,7 +201,7 @@ func TestKubectlDrain(t *testing.T) {
 	l := newLab(t)
 	k := newKubectl(t, l, bin)
 	k.applyFile(t, "drain.yaml", drainPods)
-	l.waitRunning("managed")
+	name := managedPod(t, l, k)
 	l.waitRunning("bare")
 
 	r := k.run(t, "drain", "node-2")
@@ -208,7 +211,7 @@ func TestKubectlDrain(t *testing.T) {
 	if r.code != 1 || r.stdout != "node/node-2 cordoned\n" || r.stderr != wantErr {
 		t.Fatalf("kubectl drain node-2 with a bare pod: %v\nwant stderr %q", r, wantErr)
 	}
-	if l.pod("managed").DeletionTimestamp != nil || l.pod("bare").DeletionTimestamp != nil {
+	if l.pod(name).DeletionTimestamp != nil || l.pod("bare").DeletionTimestamp != nil {
 		t.Fatal("the refused drain deleted a pod")
 	}
 	if !l.node("node-2").Spec.Unschedulable {
@@ -216,7 +219,7 @@ func TestKubectlDrain(t *testing.T) {
 	}
 
 	bg := k.start(t, "drain", "node-2", "--force")
-	managed := l.waitPod("managed", 30*time.Second, "evicted", func(p *corev1.Pod) bool { return p.DeletionTimestamp != nil })
+	managed := l.waitPod(name, 30*time.Second, "evicted", func(p *corev1.Pod) bool { return p.DeletionTimestamp != nil })
 	if g := managed.DeletionGracePeriodSeconds; g == nil || *g != 100 {
 		t.Errorf("managed evicted with grace %v, want its own 100 s", g)
 	}
@@ -227,8 +230,8 @@ func TestKubectlDrain(t *testing.T) {
 		t.Fatalf("kubectl drain --force: exit %d\nstdout %s\nstderr %s", code, bg.stdout(), bg.stderr())
 	}
 	out := bg.stdout()
-	for _, want := range []string{"node/node-2 already cordoned\n", "evicting pod default/managed\n", "evicting pod default/bare\n",
-		"pod/managed evicted\n", "pod/bare evicted\n"} {
+	for _, want := range []string{"node/node-2 already cordoned\n", "evicting pod default/" + name + "\n", "evicting pod default/bare\n",
+		"pod/" + name + " evicted\n", "pod/bare evicted\n"} {
 		mustContain(t, "kubectl drain --force", out, want)
 	}
 	if !strings.HasSuffix(out, "node/node-2 drained\n") {
@@ -237,7 +240,7 @@ func TestKubectlDrain(t *testing.T) {
 	if e := bg.stderr(); e != "Warning: deleting Pods that declare no controller: default/bare\n" {
 		t.Errorf("kubectl drain --force stderr %q", e)
 	}
-	if l.pod("managed") != nil || l.pod("bare") != nil {
+	if l.pod(name) != nil || l.pod("bare") != nil {
 		t.Error("pods left after the drain")
 	}
 	if out := k.ok(t, "uncordon", "node-2"); out != "node/node-2 uncordoned\n" {
@@ -261,7 +264,7 @@ func TestKubectlDrainRespectsABudget(t *testing.T) {
 	l := newLab(t)
 	k := newKubectl(t, l, bin)
 	k.applyFile(t, "drain.yaml", strings.SplitN(drainPods, "---\n", 2)[0])
-	l.waitRunning("managed")
+	name := managedPod(t, l, k)
 	if out := k.ok(t, "create", "pdb", "managed", "--selector=app=managed", "--min-available=1"); out != "poddisruptionbudget.policy/managed created\n" {
 		t.Fatalf("kubectl create pdb: %q", out)
 	}
@@ -279,13 +282,29 @@ func TestKubectlDrainRespectsABudget(t *testing.T) {
 	}
 	r := k.run(t, "drain", "node-2", "--timeout=3s")
 	mustContain(t, "kubectl drain under a budget", r.stderr,
-		`error when evicting pods/"managed" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`,
+		`error when evicting pods/"`+name+`" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`,
 		`global timeout reached: 3s`)
-	if r.code != 1 || l.pod("managed").DeletionTimestamp != nil {
+	if r.code != 1 || l.pod(name).DeletionTimestamp != nil {
 		t.Fatalf("kubectl drain under a budget: %v", r)
 	}
 	k.ok(t, "delete", "pdb", "managed")
-	if r := k.run(t, "drain", "node-2", "--grace-period=1"); r.code != 0 || !strings.HasSuffix(r.stdout, "pod/managed evicted\nnode/node-2 drained\n") {
+	if r := k.run(t, "drain", "node-2", "--grace-period=1"); r.code != 0 || !strings.HasSuffix(r.stdout, "pod/"+name+" evicted\nnode/node-2 drained\n") {
 		t.Fatalf("kubectl drain once the budget is gone: %v", r)
+	}
+}
+
+// managedPod is the name of the pod the ReplicaSet managed made, once it runs.
+func managedPod(t *testing.T, l *lab, k *kubectl) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if name := k.jsonpath(t, "{.items[0].metadata.name}", "pods", "-l", "app=managed"); name != "" {
+			l.waitRunning(name)
+			return name
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ReplicaSet managed made no pod")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -19,7 +19,7 @@ func TestValidateRefusesChecksThatNeverHold(t *testing.T) {
 		{Check{Exec: &ExecCheck{Pod: "web", Command: []string{"ps"}, Output: "a[b"}}, "exec.output: error parsing regexp"},
 		{Check{Event: &EventCheck{Reason: "Started", Message: "(x"}}, "event.message: error parsing regexp"},
 		{Check{HTTP: &HTTPCheck{From: "web", URL: "http://127.0.0.1", Body: "+"}}, "http.body: error parsing regexp"},
-		{Check{Field: &FieldCheck{Kind: "Pdo", Name: "web", Path: "x"}}, `field.kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret, Lease, PodDisruptionBudget)`},
+		{Check{Field: &FieldCheck{Kind: "Pdo", Name: "web", Path: "x"}}, `field.kind: unknown kind "Pdo" (known: Pod, Node, Namespace, Event, ConfigMap, Secret, Service, Endpoints, ReplicationController, Deployment, ReplicaSet, DaemonSet, StatefulSet, ControllerRevision, Job, CronJob, EndpointSlice, Lease, PodDisruptionBudget)`},
 		{Check{Exists: &ObjectRef{Kind: "Pdo", Name: "web"}}, `exists.kind: unknown kind "Pdo"`},
 		{Check{Not: &Check{Absent: &ObjectRef{Kind: "Pdo", Name: "web"}}}, `absent.kind: unknown kind "Pdo"`},
 		{Check{Absent: &ObjectRef{Kind: "Pod"}}, "absent: kind and name are required"},

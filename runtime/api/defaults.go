@@ -36,6 +36,8 @@ func SetDefaults(obj Object) {
 			}
 			o.StringData = nil
 		}
+	default:
+		setWorkloadDefaults(obj)
 	}
 	SetTypeMeta(obj)
 }
@@ -44,6 +46,23 @@ func ptr[T any](v T) *T { return &v }
 
 func defaultPod(p *corev1.Pod) {
 	s := &p.Spec
+	defaultPodSpec(s)
+	// SetDefaults_Pod: what only a Pod gets, not the pod templates of
+	// workloads — service links, and requests defaulting to limits.
+	if s.EnableServiceLinks == nil {
+		s.EnableServiceLinks = ptr(corev1.DefaultEnableServiceLinks)
+	}
+	for _, cs := range [][]corev1.Container{s.InitContainers, s.Containers} {
+		for i := range cs {
+			defaultRequestsToLimits(&cs[i])
+		}
+	}
+}
+
+// defaultPodSpec applies the defaults of a PodSpec and everything in it
+// (SetDefaults_PodSpec, _Container, _Volume, _Probe, ...), which pods and
+// the pod templates of workloads share.
+func defaultPodSpec(s *corev1.PodSpec) {
 	// SetDefaults_PodSpec
 	if s.RestartPolicy == "" {
 		s.RestartPolicy = corev1.RestartPolicyAlways
@@ -59,9 +78,6 @@ func defaultPod(p *corev1.Pod) {
 	}
 	if s.SchedulerName == "" {
 		s.SchedulerName = corev1.DefaultSchedulerName
-	}
-	if s.EnableServiceLinks == nil {
-		s.EnableServiceLinks = ptr(corev1.DefaultEnableServiceLinks)
 	}
 	for i := range s.Volumes {
 		defaultVolume(&s.Volumes[i])
@@ -123,15 +139,6 @@ func defaultContainer(c *corev1.Container) {
 			f.FieldRef.APIVersion = "v1"
 		}
 	}
-	// Requests default to limits when only limits are set (SetDefaults_ResourceList for pods).
-	for name, q := range c.Resources.Limits {
-		if c.Resources.Requests == nil {
-			c.Resources.Requests = corev1.ResourceList{}
-		}
-		if _, ok := c.Resources.Requests[name]; !ok {
-			c.Resources.Requests[name] = q.DeepCopy()
-		}
-	}
 	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 		defaultProbe(p)
 	}
@@ -140,6 +147,19 @@ func defaultContainer(c *corev1.Container) {
 			if h != nil {
 				defaultHTTPGet(h.HTTPGet)
 			}
+		}
+	}
+}
+
+// defaultRequestsToLimits: requests default to limits when only limits are
+// set (SetDefaults_Pod; a pod template keeps its requests as written).
+func defaultRequestsToLimits(c *corev1.Container) {
+	for name, q := range c.Resources.Limits {
+		if c.Resources.Requests == nil {
+			c.Resources.Requests = corev1.ResourceList{}
+		}
+		if _, ok := c.Resources.Requests[name]; !ok {
+			c.Resources.Requests[name] = q.DeepCopy()
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -48,6 +50,16 @@ func SelectableFields(obj Object) fields.Set {
 		set["status.phase"] = string(o.Status.Phase)
 	case *corev1.Node:
 		set["spec.unschedulable"] = strconv.FormatBool(o.Spec.Unschedulable)
+	case *corev1.Service:
+		// pkg/registry/core/service's ToSelectableFields (kube-proxy's watch).
+		set["spec.clusterIP"] = o.Spec.ClusterIP
+		set["spec.type"] = string(o.Spec.Type)
+	case *corev1.ReplicationController:
+		set["status.replicas"] = strconv.Itoa(int(o.Status.Replicas))
+	case *appsv1.ReplicaSet:
+		set["status.replicas"] = strconv.Itoa(int(o.Status.Replicas))
+	case *batchv1.Job:
+		set["status.successful"] = strconv.Itoa(int(o.Status.Succeeded))
 	}
 	return set
 }

@@ -17,7 +17,10 @@ import (
 
 // ValidateCreate checks a new object with upstream's rules and messages
 // (pkg/apis/core/validation), for the fields the lab uses.
-func ValidateCreate(obj Object) field.ErrorList {
+func ValidateCreate(obj Object) field.ErrorList { return validateObject(obj, nil) }
+
+// validateObject checks an object, new (old nil) or replacing old.
+func validateObject(obj, old Object) field.ErrorList {
 	res, _ := ForObject(obj)
 	errs := validateMeta(obj, res)
 	switch o := obj.(type) {
@@ -31,6 +34,8 @@ func ValidateCreate(obj Object) field.ErrorList {
 			keys[k] = ""
 		}
 		errs = append(errs, validateDataKeys(keys, o.Data, field.NewPath("data"))...)
+	default:
+		errs = append(errs, validateWorkload(obj, old)...)
 	}
 	return errs
 }
@@ -39,8 +44,11 @@ func validateMeta(obj Object, res Resource) field.ErrorList {
 	var errs field.ErrorList
 	p := field.NewPath("metadata")
 	nameFn := apimachineryvalidation.NameIsDNSSubdomain
-	if res.Name == Namespaces.Name {
+	switch res.Name {
+	case Namespaces.Name:
 		nameFn = apimachineryvalidation.ValidateNamespaceName
+	case Services.Name:
+		nameFn = apimachineryvalidation.NameIsDNS1035Label // ValidateServiceName
 	}
 	if obj.GetName() == "" && obj.GetGenerateName() == "" {
 		errs = append(errs, field.Required(p.Child("name"), "name or generateName is required"))
@@ -409,7 +417,7 @@ func validateDataKeys(data map[string]string, binary map[string][]byte, p *field
 // ValidateUpdate checks an update: names and uids never change, and a pod's
 // spec changes only where upstream allows (ValidatePodUpdate).
 func ValidateUpdate(newObj, oldObj Object) field.ErrorList {
-	errs := ValidateCreate(newObj)
+	errs := validateObject(newObj, oldObj)
 	p := field.NewPath("metadata")
 	if newObj.GetName() != oldObj.GetName() {
 		errs = append(errs, field.Invalid(p.Child("name"), newObj.GetName(), "field is immutable"))

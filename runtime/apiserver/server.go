@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -140,6 +141,10 @@ func New(cfg Config) (*Server, error) {
 	g.AddPostStartHookOrDie("system-namespaces", func(ctx genericapiserver.PostStartHookContext) error {
 		return ensureSystemNamespaces(ctx, client)
 	})
+	g.AddPostStartHookOrDie("kubernetes-service", func(ctx genericapiserver.PostStartHookContext) error {
+		go keepKubernetesService(ctx, client, cfg.Listener.Addr())
+		return nil
+	})
 	return &Server{generic: g, loopback: c.LoopbackClientConfig, unixAuth: "Bearer " + unixToken}, nil
 }
 
@@ -170,21 +175,42 @@ func installGroups(g *genericapiserver.GenericAPIServer, cfg Config, authz allow
 	if err != nil {
 		return err
 	}
-	// In a fixed order, so discovery lists the groups the same way each time.
+	apps, err := registry.Apps(regCfg)
+	if err != nil {
+		return err
+	}
+	batch, err := registry.Batch(regCfg)
+	if err != nil {
+		return err
+	}
+	discovery, err := registry.Discovery(regCfg)
+	if err != nil {
+		return err
+	}
+	// In kube-apiserver's order (the aggregator's group priorities), so
+	// discovery lists the groups, and `kubectl get all` the kinds, as a
+	// cluster does.
 	for _, g2 := range []struct {
-		name    string
-		storage map[string]rest.Storage
+		name     string
+		priority int
+		storage  map[string]rest.Storage
 	}{
-		{"authentication.k8s.io", registry.Authentication()},
-		{"authorization.k8s.io", registry.Authorization(authz, authz)},
-		{"coordination.k8s.io", coordination},
-		{"policy", policy},
+		{"apps", 17800, apps},
+		{"authentication.k8s.io", 17700, registry.Authentication()},
+		{"authorization.k8s.io", 17600, registry.Authorization(authz, authz)},
+		{"batch", 17400, batch},
+		{"policy", 17100, policy},
+		{"coordination.k8s.io", 16500, coordination},
+		{"discovery.k8s.io", 16200, discovery},
 	} {
 		group, storage := g2.name, g2.storage
 		info := genericapiserver.NewDefaultAPIGroupInfo(group, api.Scheme, api.ParameterCodec, api.Codecs)
 		info.VersionedResourcesStorageMap["v1"] = storage
 		if err := g.InstallAPIGroup(&info); err != nil {
 			return fmt.Errorf("apiserver: installing %s: %w", group, err)
+		}
+		if g.AggregatedDiscoveryGroupManager != nil {
+			g.AggregatedDiscoveryGroupManager.SetGroupVersionPriority(metav1.GroupVersion{Group: group, Version: "v1"}, g2.priority, 15)
 		}
 	}
 	return nil

@@ -3,7 +3,9 @@
 // join their namespaces, images, exec, logs and the engine's event stream.
 // Each virtual node sees the engine through a Node, which gives the node a
 // container of its own (its address, and the "host" namespaces of its
-// pods) and lists and follows only that node's containers. Every object it
+// pods) and lists and follows only that node's containers. It also runs the
+// lab's service proxy container and routes each pod's sandbox to it
+// (proxy.go; docs/services.md). Every object it
 // creates carries the lab's label, and it never lists, changes or removes
 // anything without it.
 package engine
@@ -45,6 +47,14 @@ type Config struct {
 	BoxBinary string
 	// PauseImage overrides the sandbox image (tests).
 	PauseImage string
+
+	// The service network (proxy.go): ServiceCIDR is the range pods route
+	// through the lab's proxy, DNSIP the proxy's DNS address in it, and
+	// ProxyDir the host directory the control plane writes the proxy's
+	// table in. Without ServiceCIDR and ProxyDir the lab has no proxy.
+	ServiceCIDR string
+	DNSIP       string
+	ProxyDir    string
 }
 
 // Engine is the Docker adapter.
@@ -57,6 +67,9 @@ type Engine struct {
 	built  bool
 
 	netMu sync.Mutex // serialises the lab network's creation
+
+	proxyMu sync.Mutex // one creation of the proxy at a time
+	proxyIP string     // the proxy's last known address
 }
 
 var _ cri.ContainerRuntime = (*Engine)(nil)

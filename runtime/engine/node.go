@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log"
 	"sync"
 
 	"github.com/docker/docker/api/types/container"
@@ -108,6 +109,9 @@ func (n *Node) container(ctx context.Context) (string, error) {
 		NetworkMode: container.NetworkMode(n.NetworkName()),
 		// hostIPC pods join it.
 		IpcMode: "shareable",
+		// Its pause process routes the services (proxy.go) for the
+		// node's hostNetwork pods.
+		CapAdd: n.nodeCaps(),
 	}, nil, nil, name)
 	if err != nil {
 		return "", fmt.Errorf("creating the container of node %s: %w", n.name, cleanEngineError(err))
@@ -116,7 +120,21 @@ func (n *Node) container(ctx context.Context) (string, error) {
 		n.RemoveContainer(ctx, created.ID)
 		return "", fmt.Errorf("starting the container of node %s: %w", n.name, cleanEngineError(err))
 	}
+	if n.servicesOn() {
+		// Best effort: only hostNetwork pods with dnsPolicy
+		// ClusterFirstWithHostNet (or a cluster IP) need it.
+		if err := n.routeServices(ctx, created.ID); err != nil {
+			log.Printf("engine: routing the services of node %s: %v", n.name, err)
+		}
+	}
 	return created.ID, nil
+}
+
+func (n *Node) nodeCaps() []string {
+	if n.servicesOn() {
+		return []string{"NET_ADMIN"}
+	}
+	return nil
 }
 
 // nodeFilter selects this lab's containers of this node.

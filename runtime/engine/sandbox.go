@@ -114,6 +114,12 @@ func (e *Engine) runSandbox(ctx context.Context, cfg cri.SandboxConfig, nodeID s
 	if cfg.HostIPC {
 		hc.IpcMode = container.IpcMode(node)
 	}
+	routed := !cfg.HostNetwork && e.servicesOn()
+	if routed {
+		// The pause process sets the pod's route to the services
+		// (proxy.go); the pod's containers do not inherit the capability.
+		hc.CapAdd = strslice.StrSlice{"NET_ADMIN"}
+	}
 	name := e.containerName(cfg.Pod, "POD", 0)
 	// A stale sandbox of the same pod (killed control plane, dead pause) goes first.
 	if old, err := e.cli.ContainerInspect(ctx, name); err == nil && old.Config != nil && old.Config.Labels[LabelLab] == e.cfg.LabID {
@@ -126,6 +132,12 @@ func (e *Engine) runSandbox(ctx context.Context, cfg cri.SandboxConfig, nodeID s
 	if err := e.cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		e.RemoveContainer(ctx, created.ID)
 		return cri.ContainerInfo{}, err
+	}
+	if routed {
+		if err := e.routeServices(ctx, created.ID); err != nil {
+			e.RemoveContainer(ctx, created.ID)
+			return cri.ContainerInfo{}, fmt.Errorf("routing the pod's services through the lab's proxy: %w", err)
+		}
 	}
 	return e.InspectContainer(ctx, created.ID)
 }
@@ -177,6 +189,9 @@ func (e *Engine) createContainer(ctx context.Context, cfg cri.ContainerConfig, n
 	}
 	if cfg.EtcHosts != "" {
 		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: cfg.EtcHosts, Target: "/etc/hosts"})
+	}
+	if cfg.ResolvConf != "" {
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: cfg.ResolvConf, Target: "/etc/resolv.conf"})
 	}
 	conf := &container.Config{
 		Image:       cfg.Image,

@@ -49,6 +49,12 @@ type Config struct {
 	// Capacity sets the node's cpu, memory and pods; what it leaves out is
 	// the machine's own, and pods 110 (the kubelet's --max-pods default).
 	Capacity corev1.ResourceList
+
+	// ClusterDNS and ClusterDomain are upstream's --cluster-dns and
+	// --cluster-domain: the resolv.conf of ClusterFirst pods. Without
+	// ClusterDNS pods get the engine's resolver.
+	ClusterDNS    []string
+	ClusterDomain string
 }
 
 // Upstream kubelet timings (pkg/kubelet), all scaled by labclock: crash-loop

@@ -34,3 +34,17 @@ func (l clientLookup) ConfigMap(ns, name string) (*corev1.ConfigMap, error) {
 func (l clientLookup) Secret(ns, name string) (*corev1.Secret, error) {
 	return l.client.CoreV1().Secrets(ns).Get(l.ctx, name, metav1.GetOptions{})
 }
+
+// Services lists a namespace's Services for the service environment
+// variables (podspec.ServiceLookup).
+func (l clientLookup) Services(ns string) ([]*corev1.Service, error) {
+	list, err := l.client.CoreV1().Services(ns).List(l.ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*corev1.Service, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, &list.Items[i])
+	}
+	return out, nil
+}

@@ -68,6 +68,14 @@ func (k *Kubelet) startContainer(ctx context.Context, w *podWorker, pod *corev1.
 	if !pod.Spec.HostNetwork {
 		cfg.EtcHosts = k.hostsPath(pod)
 	}
+	if podspec.ResolvConf(pod, k.cfg.ClusterDNS, k.cfg.ClusterDomain) != nil {
+		// Written again here: a sandbox adopted from an earlier control
+		// plane may predate the file (a missing bind source would become a
+		// directory).
+		if err := k.writeResolvConf(pod); err == nil {
+			cfg.ResolvConf = k.resolvConfPath(pod)
+		}
+	}
 	id, err := k.rt.CreateContainer(ctx, cfg)
 	if err != nil {
 		k.holdContainer(w, pod, c.Name, "CreateContainerError", err.Error())

@@ -222,11 +222,35 @@ func (k *Kubelet) ensureSandbox(ctx context.Context, w *podWorker, pod *corev1.P
 			log.Printf("kubelet: writing /etc/hosts for %s: %v", pod.Name, err)
 		}
 	}
+	if err := k.writeResolvConf(pod); err != nil {
+		log.Printf("kubelet: writing /etc/resolv.conf for %s: %v", pod.Name, err)
+	}
 	return &sb, true
 }
 
 func (k *Kubelet) hostsPath(pod *corev1.Pod) string {
 	return filepath.Join(k.cfg.Home.PodDir(k.cfg.NodeName, string(pod.UID)), "etc-hosts")
+}
+
+func (k *Kubelet) resolvConfPath(pod *corev1.Pod) string {
+	return filepath.Join(k.cfg.Home.PodDir(k.cfg.NodeName, string(pod.UID)), "resolv.conf")
+}
+
+// writeResolvConf writes the pod's resolv.conf (podspec.ResolvConf), or
+// removes it when the pod uses the engine's.
+func (k *Kubelet) writeResolvConf(pod *corev1.Pod) error {
+	path := k.resolvConfPath(pod)
+	data := podspec.ResolvConf(pod, k.cfg.ClusterDNS, k.cfg.ClusterDomain)
+	if data == nil {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 func (k *Kubelet) writeHosts(pod *corev1.Pod, ip string) error {

@@ -22,11 +22,18 @@ import (
 
 	"github.com/podlab/podlab/internal/version"
 	"github.com/podlab/podlab/runtime/admission"
+	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
+	"github.com/podlab/podlab/runtime/controller/deployment"
 	"github.com/podlab/podlab/runtime/controller/disruption"
+	"github.com/podlab/podlab/runtime/controller/endpoint"
+	"github.com/podlab/podlab/runtime/controller/endpointslice"
+	"github.com/podlab/podlab/runtime/controller/garbagecollector"
 	nscontroller "github.com/podlab/podlab/runtime/controller/namespace"
 	"github.com/podlab/podlab/runtime/controller/nodelifecycle"
+	"github.com/podlab/podlab/runtime/controller/podgc"
+	"github.com/podlab/podlab/runtime/controller/replicaset"
 	"github.com/podlab/podlab/runtime/controller/tainteviction"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/events"
@@ -35,6 +42,7 @@ import (
 	"github.com/podlab/podlab/runtime/labclock"
 	"github.com/podlab/podlab/runtime/labpki"
 	"github.com/podlab/podlab/runtime/scheduler"
+	"github.com/podlab/podlab/runtime/servicenet"
 	"github.com/podlab/podlab/runtime/storage"
 )
 
@@ -82,7 +90,10 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("finding podlab's own binary (its images are built from it): %w", err)
 	}
-	eng, err := engine.New(ctx, engine.Config{LabID: labID, BoxBinary: boxBinary(exe)})
+	eng, err := engine.New(ctx, engine.Config{LabID: labID, BoxBinary: boxBinary(exe),
+		// The service network (docs/services.md): the lab's proxy
+		// container, fed by servicenet below.
+		ServiceCIDR: api.ServiceCIDR, DNSIP: api.DNSServiceIP.String(), ProxyDir: proxyDir(home)})
 	if err != nil {
 		return err
 	}
@@ -123,6 +134,8 @@ func Serve(ctx context.Context, opts Options) error {
 		AllowHostPaths:  opts.AllowHostPaths,
 		Version:         version.KubernetesVersion,
 		RuntimeVersion:  "docker://" + engineVersion,
+		ClusterDNS:      []string{api.DNSServiceIP.String()},
+		ClusterDomain:   api.ClusterDomain,
 	}, func(node string) cri.ContainerRuntime { return eng.Node(node) },
 		func(node string) kubelet.EventRecorder { return kubeletEvents.Recorder("kubelet", node) })
 	if err != nil {
@@ -168,7 +181,7 @@ func Serve(ctx context.Context, opts Options) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Every component (one kubelet per node among them) may report once.
-	errc := make(chan error, 16+len(shape.Nodes))
+	errc := make(chan error, 32+len(shape.Nodes))
 	go func() { errc <- srv.Run(runCtx) }()
 	if err := awaitAPI(runCtx, cs, errc); err != nil {
 		return err
@@ -203,6 +216,38 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	deployments, err := deployment.New(cs, factory, deployment.WithRecorder(controllerEvents.Recorder(deployment.EventSource, "")))
+	if err != nil {
+		return err
+	}
+	replicaSets, err := replicaset.New(cs, factory, replicaset.WithRecorder(controllerEvents.Recorder(replicaset.EventSource, "")))
+	if err != nil {
+		return err
+	}
+	replicationControllers, err := replicaset.NewReplicationManager(cs, factory, replicaset.WithRecorder(controllerEvents.Recorder(replicaset.RCEventSource, "")))
+	if err != nil {
+		return err
+	}
+	collector, err := garbagecollector.New(meta)
+	if err != nil {
+		return err
+	}
+	podCollector, err := podgc.New(cs, factory)
+	if err != nil {
+		return err
+	}
+	endpoints, err := endpoint.New(cs, factory)
+	if err != nil {
+		return err
+	}
+	endpointSlices, err := endpointslice.New(cs, factory)
+	if err != nil {
+		return err
+	}
+	serviceProxy, err := servicenet.New(componentClientOrCS(loopback, cs), factory, eng, proxyDir(home))
+	if err != nil {
+		return err
+	}
 	factory.Start(runCtx.Done())
 	if err := kubelets.Register(runCtx); err != nil {
 		return err
@@ -213,6 +258,14 @@ func Serve(ctx context.Context, opts Options) error {
 	go func() { errc <- namespaces.Run(runCtx) }()
 	go func() { errc <- nodes.Run(runCtx) }()
 	go func() { errc <- budgets.Run(runCtx) }()
+	go func() { errc <- endpoints.Run(runCtx) }()
+	go func() { errc <- endpointSlices.Run(runCtx) }()
+	go func() { errc <- serviceProxy.Run(runCtx) }()
+	go func() { errc <- replicaSets.Run(runCtx) }()
+	go func() { errc <- replicationControllers.Run(runCtx) }()
+	go func() { errc <- collector.Run(runCtx) }()
+	go func() { errc <- podCollector.Run(runCtx) }()
+	go func() { errc <- deployments.Run(runCtx) }()
 
 	unixLn, err := apiserver.ListenUnix(home.Socket())
 	if err != nil {

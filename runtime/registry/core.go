@@ -39,7 +39,8 @@ func newPlain(res api.Resource) func(Config) (map[string]rest.Storage, error) {
 // Core returns the storage of the core group's v1 resources, keyed by the
 // resource (and subresource) paths the API server installs.
 func Core(cfg Config) (map[string]rest.Storage, error) {
-	return build(cfg, newPods, newNodes, newNamespaces, newEvents, newPlain(api.ConfigMaps), newPlain(api.Secrets))
+	return build(cfg, newPods, newNodes, newNamespaces, newEvents, newPlain(api.ConfigMaps), newPlain(api.Secrets),
+		newServices, newReplicationControllers)
 }
 
 // Coordination returns the storage of coordination.k8s.io/v1: the leases

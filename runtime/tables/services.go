@@ -9,11 +9,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	discoveryv1beta1 "k8s.io/api/discovery/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// This file holds the tables of services and endpoints.
+// This file holds the tables of services, endpoints and endpoint slices.
 
 var servicePrinter = typed(
 	[]metav1.TableColumnDefinition{
@@ -132,4 +134,46 @@ func endpointList(e *corev1.Endpoints) string {
 		out += fmt.Sprintf(" + %d more...", total-shown)
 	}
 	return out
+}
+
+// endpointSlicePrinter: PORTS and ENDPOINTS show at most three values and
+// "+ N more...", <unset> when there are none (upstream's listWithMoreString).
+var endpointSlicePrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("AddressType", typeString, discoveryv1beta1.EndpointSlice{}.SwaggerDoc()["addressType"]),
+		col("Ports", typeString, discoveryv1beta1.EndpointSlice{}.SwaggerDoc()["ports"]),
+		col("Endpoints", typeString, discoveryv1beta1.EndpointSlice{}.SwaggerDoc()["endpoints"]),
+		ageCol(),
+	},
+	func(s *discoveryv1.EndpointSlice, now time.Time) metav1.TableRow {
+		var ports, addrs []string
+		for _, p := range s.Ports {
+			switch {
+			case p.Port != nil:
+				ports = append(ports, strconv.Itoa(int(*p.Port)))
+			case p.Name != nil:
+				ports = append(ports, *p.Name)
+			default:
+				ports = append(ports, "*")
+			}
+		}
+		for _, e := range s.Endpoints {
+			addrs = append(addrs, e.Addresses...)
+		}
+		return metav1.TableRow{Cells: []any{s.Name, string(s.AddressType), listWithMore(ports), listWithMore(addrs), age(s.CreationTimestamp, now)}}
+	},
+)
+
+// listWithMore joins the first three values, adds "+ N more..." for the
+// rest, and is <unset> for none.
+func listWithMore(list []string) string {
+	const shown = 3
+	if len(list) == 0 {
+		return "<unset>"
+	}
+	if len(list) <= shown {
+		return strings.Join(list, ",")
+	}
+	return fmt.Sprintf("%s + %d more...", strings.Join(list[:shown], ","), len(list)-shown)
 }

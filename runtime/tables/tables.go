@@ -40,13 +40,18 @@ var printers = map[schema.GroupResource]printer{
 	api.ConfigMaps.GroupResource(): configMapPrinter,
 	api.Secrets.GroupResource():    secretPrinter,
 
-	{Resource: "services"}:                   servicePrinter,
-	{Resource: "endpoints"}:                  endpointsPrinter,
-	{Resource: "replicationcontrollers"}:     replicationControllerPrinter,
-	{Group: "apps", Resource: "replicasets"}: replicaSetPrinter,
-	{Group: "apps", Resource: "deployments"}: deploymentPrinter,
-	{Group: "apps", Resource: "daemonsets"}:  daemonSetPrinter,
-	{Group: "batch", Resource: "jobs"}:       jobPrinter,
+	api.Services.GroupResource():               servicePrinter,
+	api.Endpoints.GroupResource():              endpointsPrinter,
+	api.EndpointSlices.GroupResource():         endpointSlicePrinter,
+	api.ReplicationControllers.GroupResource(): replicationControllerPrinter,
+	api.ReplicaSets.GroupResource():            replicaSetPrinter,
+	api.Deployments.GroupResource():            deploymentPrinter,
+	api.DaemonSets.GroupResource():             daemonSetPrinter,
+	api.StatefulSets.GroupResource():           statefulSetPrinter,
+	api.ControllerRevisions.GroupResource():    controllerRevisionPrinter,
+	api.Jobs.GroupResource():                   jobPrinter,
+	api.CronJobs.GroupResource():               cronJobPrinter,
+	scaleResource.GroupResource():              scalePrinter,
 }
 
 // defaultPrinter is kube-apiserver's table for a resource without a printer

@@ -6,16 +6,24 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	appsv1beta1 "k8s.io/api/apps/v1beta1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	batchv1beta1 "k8s.io/api/batch/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	extensionsv1beta1 "k8s.io/api/extensions/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/podlab/podlab/runtime/api"
 )
 
 // This file holds the tables of the pod controllers: replication
-// controllers, replica sets, deployments, daemon sets and jobs. Their wide
+// controllers, replica sets, deployments, daemon sets, stateful sets,
+// jobs and cron jobs, the controller revisions they keep, and the Scale of
+// their scale subresources. Their wide
 // columns show the pod template's containers, images and the selector.
 // Column descriptions come from the same API types upstream's do.
 
@@ -192,3 +200,97 @@ func jobCondition(j *batchv1.Job, typ batchv1.JobConditionType) bool {
 	}
 	return false
 }
+
+// statefulSetPrinter: READY is ready/desired replicas; the wide columns
+// stop at the images (upstream shows no selector for stateful sets).
+var statefulSetPrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("Ready", typeString, "Number of the pod with ready state"),
+		ageCol(), containersCol, imagesCol,
+	},
+	func(s *appsv1.StatefulSet, now time.Time) metav1.TableRow {
+		names, images := containerCells(s.Spec.Template.Spec.Containers)
+		return metav1.TableRow{Cells: []any{
+			s.Name, fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, replicas(s.Spec.Replicas)), age(s.CreationTimestamp, now), names, images,
+		}}
+	},
+)
+
+// controllerRevisionPrinter: CONTROLLER is the owning controller as
+// kind.group/name ("daemonset.apps/web"), or <none>.
+var controllerRevisionPrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("Controller", typeString, "Controller of the object"),
+		col("Revision", typeString, appsv1beta1.ControllerRevision{}.SwaggerDoc()["revision"]),
+		ageCol(),
+	},
+	func(r *appsv1.ControllerRevision, now time.Time) metav1.TableRow {
+		controller := "<none>"
+		if ref := metav1.GetControllerOf(r); ref != nil {
+			gk := schema.FromAPIVersionAndKind(ref.APIVersion, ref.Kind).GroupKind()
+			controller = strings.ToLower(gk.String()) + "/" + ref.Name
+		}
+		return metav1.TableRow{Cells: []any{r.Name, controller, r.Revision, age(r.CreationTimestamp, now)}}
+	},
+)
+
+// cronJobPrinter: TIMEZONE and LAST SCHEDULE show <none> when unset; the
+// wide columns are the job template's.
+var cronJobPrinter = typed(
+	[]metav1.TableColumnDefinition{
+		nameCol(),
+		col("Schedule", typeString, batchv1beta1.CronJobSpec{}.SwaggerDoc()["schedule"]),
+		col("Timezone", typeString, batchv1beta1.CronJobSpec{}.SwaggerDoc()["timeZone"]),
+		col("Suspend", "boolean", batchv1beta1.CronJobSpec{}.SwaggerDoc()["suspend"]),
+		col("Active", typeInteger, batchv1beta1.CronJobStatus{}.SwaggerDoc()["active"]),
+		col("Last Schedule", typeString, batchv1beta1.CronJobStatus{}.SwaggerDoc()["lastScheduleTime"]),
+		ageCol(), containersCol, imagesCol,
+		wide("Selector", typeString, batchv1.JobSpec{}.SwaggerDoc()["selector"]),
+	},
+	func(c *batchv1.CronJob, now time.Time) metav1.TableRow {
+		last := "<none>"
+		if c.Status.LastScheduleTime != nil {
+			last = age(*c.Status.LastScheduleTime, now)
+		}
+		tz := "<none>"
+		if c.Spec.TimeZone != nil {
+			tz = *c.Spec.TimeZone
+		}
+		suspend := "<unset>"
+		if c.Spec.Suspend != nil {
+			suspend = "False"
+			if *c.Spec.Suspend {
+				suspend = "True"
+			}
+		}
+		names, images := containerCells(c.Spec.JobTemplate.Spec.Template.Spec.Containers)
+		return metav1.TableRow{Cells: []any{
+			c.Name, c.Spec.Schedule, tz, suspend, int64(len(c.Status.Active)), last, age(c.CreationTimestamp, now),
+			names, images, metav1.FormatLabelSelector(c.Spec.JobTemplate.Spec.Selector),
+		}}
+	},
+)
+
+// scaleResource names the autoscaling/v1 Scale that the scale subresources
+// serve; it is no resource of its own, only a table.
+var scaleResource = api.Resource{Name: "scales", Kind: "Scale", Group: "autoscaling", Version: "v1"}
+
+// scalePrinter is upstream's table of a Scale (kubectl get --subresource
+// scale): desired and current replicas. Its name column has no "name"
+// format, as upstream's has none.
+var scalePrinter = typed(
+	[]metav1.TableColumnDefinition{
+		col("Name", typeString, objectMetaDoc["name"]),
+		col("Desired", typeInteger, autoscalingv1.ScaleSpec{}.SwaggerDoc()["replicas"]),
+		col("Available", typeInteger, autoscalingv1.ScaleStatus{}.SwaggerDoc()["replicas"]),
+		ageCol(),
+	},
+	func(s *autoscalingv1.Scale, now time.Time) metav1.TableRow {
+		return metav1.TableRow{Cells: []any{s.Name, int64(s.Spec.Replicas), int64(s.Status.Replicas), age(s.CreationTimestamp, now)}}
+	},
+)
+
+// NewScaleConvertor is the table convertor of the scale subresources.
+func NewScaleConvertor() *Convertor { return &Convertor{Resource: scaleResource} }

@@ -43,6 +43,7 @@ Tip: alias kubectl=podlab makes the commands of any Pod tutorial work.`,
 	}{
 		{cobra.Group{ID: "lab", Title: "The lab:"}, labcmd.Commands(a.env)},
 		{cobra.Group{ID: "basic", Title: "Basic commands (as kubectl):"}, verbs.Basic},
+		{cobra.Group{ID: "deploy", Title: "Deploy commands (as kubectl):"}, verbs.Deploy},
 		{cobra.Group{ID: "debug", Title: "Troubleshooting and debugging commands (as kubectl):"}, verbs.Debug},
 		{cobra.Group{ID: "cluster", Title: "Cluster management commands (as kubectl):"}, verbs.Cluster},
 		{cobra.Group{ID: "learn", Title: "Lessons:"}, packcmd.Commands(a.env, a.runOn)},

@@ -25,7 +25,7 @@ func TestCompletionCyclesThroughValidCandidates(t *testing.T) {
 		{"ge", []string{"get "}, nil},
 		{"get po", []string{"get pod", "get pods ", "get poddisruptionbudgets "}, []string{"pods", "poddisruptionbudgets"}},
 		{"get pods", []string{"get pods "}, nil},
-		{"get ", []string{"get pods ", "get nodes ", "get namespaces "}, []string{"pods", "nodes", "namespaces", "events", "configmaps", "secrets", "leases", "poddisruptionbudgets"}},
+		{"get ", []string{"get pods ", "get nodes ", "get namespaces "}, []string{"pods", "nodes", "namespaces", "events", "configmaps", "secrets", "services", "endpoints", "replicationcontrollers", "deployments", "replicasets", "daemonsets", "statefulsets", "controllerrevisions", "jobs", "cronjobs", "endpointslices", "leases", "poddisruptionbudgets"}},
 		{"d", []string{"de", "delete ", "describe ", "delete "}, []string{"delete", "describe"}},
 		{"describe pod ", []string{"describe pod crasher ", "describe pod nginx ", "describe pod crasher "}, []string{"crasher", "nginx"}},
 		{"get pods crasher ", []string{"get pods crasher nginx ", "get pods crasher nginx "}, nil},

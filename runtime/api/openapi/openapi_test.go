@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -54,7 +55,7 @@ func servedScheme(t *testing.T) *runtime.Scheme {
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme,
 		discoveryv1.AddToScheme, policyv1.AddToScheme, coordinationv1.AddToScheme,
-		eventsv1.AddToScheme, authenticationv1.AddToScheme, authorizationv1.AddToScheme,
+		eventsv1.AddToScheme, authenticationv1.AddToScheme, authorizationv1.AddToScheme, autoscalingv1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			t.Fatal(err)
@@ -82,6 +83,9 @@ func TestDefinitionsForServedTypesUnderKubernetesNames(t *testing.T) {
 		"io.k8s.api.apps.v1.ReplicaSet":                              appsv1.ReplicaSet{},
 		"io.k8s.api.apps.v1.DaemonSet":                               appsv1.DaemonSet{},
 		"io.k8s.api.apps.v1.StatefulSet":                             appsv1.StatefulSet{},
+		"io.k8s.api.apps.v1.ControllerRevision":                      appsv1.ControllerRevision{},
+		"io.k8s.api.autoscaling.v1.Scale":                            autoscalingv1.Scale{},
+		"io.k8s.api.core.v1.ReplicationController":                   corev1.ReplicationController{},
 		"io.k8s.api.batch.v1.Job":                                    batchv1.Job{},
 		"io.k8s.api.batch.v1.CronJob":                                batchv1.CronJob{},
 		"io.k8s.api.discovery.v1.EndpointSlice":                      discoveryv1.EndpointSlice{},

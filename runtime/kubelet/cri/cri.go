@@ -184,6 +184,9 @@ type ContainerConfig struct {
 	Mounts     []Mount
 	// EtcHosts is the kubelet-managed hosts file mounted at /etc/hosts ("" for host network).
 	EtcHosts string
+	// ResolvConf is the kubelet-written resolv.conf mounted at
+	// /etc/resolv.conf ("": the engine's own).
+	ResolvConf string
 
 	Stdin     bool
 	StdinOnce bool

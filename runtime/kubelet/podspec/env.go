@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -24,6 +25,25 @@ func Env(pod *corev1.Pod, c *corev1.Container, lk Lookup) ([]string, error) {
 			order = append(order, k)
 		}
 		vars[k] = v
+	}
+	// The Services' variables (serviceenv.go), which $(VAR) may name too.
+	var svcEnv [][2]string
+	svcVars := map[string]string{}
+	if sl, ok := lk.(ServiceLookup); ok {
+		ns, err := sl.Services(pod.Namespace)
+		if err != nil {
+			return nil, err
+		}
+		def := ns
+		if pod.Namespace != metav1.NamespaceDefault {
+			if def, err = sl.Services(metav1.NamespaceDefault); err != nil {
+				return nil, err
+			}
+		}
+		svcEnv = ServiceEnv(pod, ns, def)
+		for _, kv := range svcEnv {
+			svcVars[kv[0]] = kv[1]
+		}
 	}
 	for _, from := range c.EnvFrom {
 		data, err := envFromData(pod.Namespace, from, lk)
@@ -47,7 +67,13 @@ func Env(pod *corev1.Pod, c *corev1.Container, lk Lookup) ([]string, error) {
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
 			// $(VAR) refers to variables defined before this one.
-			set(e.Name, expand(e.Value, func(name string) (string, bool) { v, ok := vars[name]; return v, ok }))
+			set(e.Name, expand(e.Value, func(name string) (string, bool) {
+				if v, ok := vars[name]; ok {
+					return v, true
+				}
+				v, ok := svcVars[name]
+				return v, ok
+			}))
 			continue
 		}
 		v, ok, err := valueFrom(pod, c, e.ValueFrom, lk)
@@ -56,6 +82,13 @@ func Env(pod *corev1.Pod, c *corev1.Container, lk Lookup) ([]string, error) {
 		}
 		if ok {
 			set(e.Name, v)
+		}
+	}
+	// The Services' variables come last and never override the
+	// container's own (upstream: they are added only where unset).
+	for _, kv := range svcEnv {
+		if _, ok := vars[kv[0]]; !ok {
+			set(kv[0], kv[1])
 		}
 	}
 	out := make([]string, 0, len(order))

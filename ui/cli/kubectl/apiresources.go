@@ -19,7 +19,7 @@ func (kc *kubectl) apiResourcesCommand() *cobra.Command {
 			tw := cmdenv.NewTabWriter(kc.Stdout)
 			fmt.Fprintln(tw, "NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND")
 			for _, r := range api.All {
-				fmt.Fprintf(tw, "%s\t%s\tv1\t%t\t%s\n", r.Name, strings.Join(r.Short, ","), r.Namespaced, r.Kind)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\n", r.Name, strings.Join(r.Short, ","), r.GroupVersion(), r.Namespaced, r.Kind)
 			}
 			return tw.Flush()
 		},

@@ -28,7 +28,7 @@ func (kc *kubectl) createCommand() *cobra.Command {
 	}
 	c.Flags().StringSliceVarP(&files, "filename", "f", nil, "Filename, directory, or URL to files to use to create the resource")
 	c.Flags().BoolVarP(&recursive, "recursive", "R", false, "Process the directory used in -f recursively")
-	c.AddCommand(kc.createConfigMapCommand(false), kc.createConfigMapCommand(true), kc.createNamespaceCommand())
+	c.AddCommand(kc.createConfigMapCommand(false), kc.createConfigMapCommand(true), kc.createNamespaceCommand(), kc.createDeploymentCommand())
 	return c
 }
 

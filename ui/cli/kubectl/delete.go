@@ -77,7 +77,11 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 					}
 				}
 			}
-			var opts metav1.DeleteOptions
+			// kubectl's default --cascade=background: dependents go in the
+			// background, whatever the kind's default (core/v1 RCs and
+			// batch/v1 jobs would orphan theirs).
+			background := metav1.DeletePropagationBackground
+			opts := metav1.DeleteOptions{PropagationPolicy: &background}
 			if cmd.Flags().Changed("grace-period") && grace >= 0 {
 				g := grace
 				// kubectl: --grace-period=0 without --force means 1 s.
@@ -111,7 +115,7 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 					continue
 				}
 				if force && opts.GracePeriodSeconds != nil && *opts.GracePeriodSeconds == 0 {
-					fmt.Fprintf(kc.Stdout, "%s %q force deleted%s\n", it.res.Singular, it.name, fromNamespace(it.res, it.namespace))
+					fmt.Fprintf(kc.Stdout, "%s %q force deleted%s\n", it.res.Qualified(), it.name, fromNamespace(it.res, it.namespace))
 					continue
 				}
 				// A server that answers with a status only has removed the object.
@@ -120,7 +124,7 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 						return err
 					}
 				}
-				fmt.Fprintf(kc.Stdout, "%s %q deleted%s\n", it.res.Singular, it.name, fromNamespace(it.res, it.namespace))
+				fmt.Fprintf(kc.Stdout, "%s %q deleted%s\n", it.res.Qualified(), it.name, fromNamespace(it.res, it.namespace))
 			}
 			if failed {
 				return &cmdenv.ExitError{Code: 1}

@@ -61,7 +61,7 @@ Use "podlab api-resources" for a complete list of supported resources.`,
 				if err != nil {
 					return err
 				}
-				if gv.Group != "" || gv.Version != "v1" {
+				if gv != res.GroupVersion() {
 					return fmt.Errorf("couldn't find resource for %q", gv.WithResource(res.Name).String())
 				}
 			}
@@ -83,7 +83,10 @@ Use "podlab api-resources" for a complete list of supported resources.`,
 func explain(w io.Writer, res api.Resource, path []string, recursive bool) error {
 	root := reflect.TypeOf(res.New()).Elem()
 	var b strings.Builder
-	fmt.Fprintf(&b, "KIND:       %s\nVERSION:    v1\n\n", res.Kind)
+	if res.Group != "" {
+		fmt.Fprintf(&b, "GROUP:      %s\n", res.Group)
+	}
+	fmt.Fprintf(&b, "KIND:       %s\nVERSION:    %s\n\n", res.Kind, res.GroupVersion().Version)
 
 	t, desc := root, typeDoc(root)
 	if desc != "" {

@@ -113,6 +113,14 @@ func TestExplainEveryServedResource(t *testing.T) {
 			t.Errorf("explain %s: %d %q\n%s", arg, code, errOut, out)
 		}
 	}
+	for arg, head := range map[string]string{"deploy": "GROUP:      apps\nKIND:       Deployment\n", "jobs": "GROUP:      batch\nKIND:       Job\n", "svc": "KIND:       Service\n"} {
+		if out, _, code := explainOut(t, arg); code != 0 || !strings.HasPrefix(out, head+"VERSION:    v1\n\nDESCRIPTION:\n") {
+			t.Errorf("explain %s: %d\n%s", arg, code, out)
+		}
+	}
+	if _, _, code := explainOut(t, "deployments", "--api-version=apps/v1"); code != 0 {
+		t.Errorf("explain deployments --api-version=apps/v1: %d", code)
+	}
 	out, _, _ := explainOut(t, "secrets")
 	if !strings.Contains(out, "  data\t<map[string]string>\n") {
 		t.Errorf("secret data ([]byte values) is a map of strings:\n%s", out)
@@ -127,7 +135,7 @@ func TestExplainErrors(t *testing.T) {
 		{[]string{"pods.spec.foo"}, "error: field \"foo\" does not exist\n"},
 		{[]string{"pods.spec.foo.bar"}, "error: field \"bar\" does not exist\n"},
 		{[]string{"pods.spec.restartPolicy.x"}, "error: field \"x\" does not exist\n"},
-		{[]string{"deployments"}, "error: the server doesn't have a resource type \"deployments\"\n"},
+		{[]string{"ingresses"}, "error: the server doesn't have a resource type \"ingresses\"\n"},
 		{[]string{"pods", "--api-version=apps/v1"}, "error: couldn't find resource for \"apps/v1, Resource=pods\"\n"},
 		{nil, "error: You must specify the type of resource to explain. Use \"podlab api-resources\" for a complete list of supported resources.\n\n"},
 	} {

@@ -24,10 +24,15 @@ import (
 type target struct {
 	res   api.Resource
 	names []string
+	// ofCategory: the type comes from a category ("all"), so get prints
+	// nothing for it when it has no objects (and one "No resources found"
+	// when none has any), as kubectl does.
+	ofCategory bool
 }
 
 // parseTargets reads kubectl's forms: "pods", "pods web db", "pod/web",
-// "pods,nodes", and "all" (pods, for now).
+// "pods,nodes", and "all" (the resources of the category, as kubectl
+// expands it).
 func parseTargets(args []string) ([]target, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("you must specify the type of resource to get. Use \"podlab api-resources\" for a complete list of supported resources")
@@ -50,7 +55,9 @@ func parseTargets(args []string) ([]target, error) {
 	var out []target
 	for _, typ := range strings.Split(args[0], ",") {
 		if typ == "all" {
-			out = append(out, target{res: api.Pods})
+			for _, r := range api.InCategory("all") {
+				out = append(out, target{res: r, names: args[1:], ofCategory: true})
+			}
 			continue
 		}
 		res, err := lookupResource(typ)
@@ -133,15 +140,24 @@ func (kc *kubectl) getCommand() *cobra.Command {
 				}
 				return kc.watch(cmd.Context(), cl, targets[0], f, opts)
 			}
-			failed := false
-			for i, t := range targets {
-				if i > 0 && f.output == "" {
-					fmt.Fprintln(kc.Stdout)
+			failed, printed, categoryOnly := false, false, true
+			for _, t := range targets {
+				// A blank line between two types' output.
+				sep := func() {
+					if printed && f.output == "" {
+						fmt.Fprintln(kc.Stdout)
+					}
+					printed = true
 				}
-				for _, err := range kc.getTarget(cmd.Context(), cl, t, f, opts) {
+				errs := kc.getTarget(cmd.Context(), cl, t, f, opts, sep)
+				for _, err := range errs {
 					fmt.Fprintln(kc.Stderr, cmdenv.FormatError(err))
 					failed = true
 				}
+				categoryOnly = categoryOnly && t.ofCategory
+			}
+			if categoryOnly && !printed && !failed && !f.generic() {
+				fmt.Fprintln(kc.Stderr, printers.NoResources(kc.NS(), f.allNamespaces))
 			}
 			if failed {
 				return &cmdenv.ExitError{Code: 1}
@@ -166,10 +182,11 @@ func (kc *kubectl) tableOptions(f getFlags, withNS bool) printers.TableOptions {
 		ShowLabels: f.showLabels, LabelColumns: f.labelColumns, Now: time.Now()}
 }
 
-// getTarget prints one resource type's objects. Like kubectl, named
-// objects that exist are printed even when others are missing; each missing
-// one is an error returned for the caller to report after the output.
-func (kc *kubectl) getTarget(ctx context.Context, cl client.Interface, t target, f getFlags, opts metav1.ListOptions) []error {
+// getTarget prints one resource type's objects, calling before first
+// when it prints any. Like kubectl, named objects that exist are printed
+// even when others are missing; each missing one is an error returned for
+// the caller to report after the output.
+func (kc *kubectl) getTarget(ctx context.Context, cl client.Interface, t target, f getFlags, opts metav1.ListOptions, before func()) []error {
 	ns := kc.NS()
 	if f.allNamespaces || !t.res.Namespaced {
 		ns = ""
@@ -198,12 +215,19 @@ func (kc *kubectl) getTarget(ctx context.Context, cl client.Interface, t target,
 		if t.res.Name == api.Events.Name {
 			sortEvents(objs)
 		}
-		// kubectl's generic printers print an empty List; only tables say so on stderr.
+		// kubectl's generic printers print an empty List; only tables say
+		// so on stderr (once for a whole category, by the caller).
 		if len(objs) == 0 && !f.generic() {
-			fmt.Fprintln(kc.Stderr, printers.NoResources(ns, f.allNamespaces || !t.res.Namespaced))
+			if !t.ofCategory {
+				fmt.Fprintln(kc.Stderr, printers.NoResources(ns, f.allNamespaces || !t.res.Namespaced))
+			}
 			return nil
 		}
 	}
+	if len(objs) == 0 && t.ofCategory {
+		return errs
+	}
+	before()
 	var err error
 	switch {
 	case f.template != nil:

@@ -18,5 +18,5 @@ func newHarness(t *testing.T) *harness { return &harness{clitest.New(t, verbsRoo
 // verbsRoot is podlab with kubectl's verbs only.
 func verbsRoot(env *cmdenv.Env) *cobra.Command {
 	v := Commands(env)
-	return clitest.Root(env, slices.Concat(v.Basic, v.Debug, v.Cluster, v.Other)...)
+	return clitest.Root(env, slices.Concat(v.Basic, v.Deploy, v.Debug, v.Cluster, v.Other)...)
 }

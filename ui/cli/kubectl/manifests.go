@@ -144,4 +144,4 @@ func (kc *kubectl) objectNamespace(m api.Manifest, res api.Resource) (string, er
 }
 
 // typeName is kubectl's "pod/web" form.
-func typeName(res api.Resource, name string) string { return res.Singular + "/" + name }
+func typeName(res api.Resource, name string) string { return res.Qualified() + "/" + name }

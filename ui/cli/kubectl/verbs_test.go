@@ -84,7 +84,7 @@ func TestGetOutputsAndErrors(t *testing.T) {
 	if _, errOut, code := h.Run("", "get", "pod", "nope"); code != 1 || errOut != "Error from server (NotFound): pods \"nope\" not found\n" {
 		t.Fatalf("not found: %d %q", code, errOut)
 	}
-	if _, errOut, code := h.Run("", "get", "deployments"); code != 1 || !strings.Contains(errOut, `the server doesn't have a resource type "deployments"`) {
+	if _, errOut, code := h.Run("", "get", "ingresses"); code != 1 || !strings.Contains(errOut, `the server doesn't have a resource type "ingresses"`) {
 		t.Fatalf("unknown type: %d %q", code, errOut)
 	}
 	if out, _, _ := h.Run("", "get", "pods", "-l", "tier=back"); out != "" {

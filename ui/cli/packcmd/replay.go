@@ -76,8 +76,11 @@ func (pc *packs) cleanup(ctx context.Context, cl client.Interface, c *lessons.Ch
 		if ns == "" && res.Namespaced {
 			ns = "default"
 		}
+		// In the background, as kubectl deletes (a job's or RC's pods would
+		// otherwise be orphaned, and the job wait on a garbage collector).
 		// A server that answers with a status only has removed it already.
-		if obj, err := cl.Delete(ctx, res, ns, ref.Name, metav1.DeleteOptions{}); err == nil && obj != nil {
+		background := metav1.DeletePropagationBackground
+		if obj, err := cl.Delete(ctx, res, ns, ref.Name, metav1.DeleteOptions{PropagationPolicy: &background}); err == nil && obj != nil {
 			kubectl.WaitGone(ctx, cl, res, ns, ref.Name, string(obj.GetUID()))
 		}
 	}
