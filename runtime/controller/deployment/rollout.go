@@ -95,6 +95,12 @@ func (c *Controller) cleanupUnhealthyReplicas(ctx context.Context, oldRSs []*app
 			continue
 		}
 		down := min(maxCleanup-total, replicas(rs)-rs.Status.AvailableReplicas)
+		if down < 0 {
+			// The status still counts replicas the spec no longer wants (it
+			// was just scaled down): upstream refuses to act on it and
+			// retries once the replica set's status has caught up.
+			return nil, total, fmt.Errorf("when cleaning up unhealthy replicas, got invalid request to scale down %s/%s %d -> %d", rs.Namespace, rs.Name, replicas(rs), replicas(rs)-down)
+		}
 		_, updated, err := c.scaleAndRecord(ctx, rs, replicas(rs)-down, d)
 		if err != nil {
 			return nil, total, err
