@@ -3,8 +3,6 @@ package deployment
 import (
 	"context"
 	"fmt"
-	"log"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -12,16 +10,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 	"github.com/podlab/podlab/runtime/labclock"
 )
 
@@ -54,7 +51,7 @@ type Controller struct {
 	synced  []cache.InformerSynced
 	rec     Recorder
 	clock   clock.PassiveClock
-	queue   workqueue.TypedRateLimitingInterface[string]
+	queue   *reconcile.Queue[string]
 }
 
 // New returns a controller reading deployments, replica sets and pods from
@@ -70,10 +67,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		rss:     rsInf.Lister(),
 		pods:    podInf.Lister(),
 		clock:   clock.RealClock{},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "deployment"},
-		),
+		queue:   reconcile.NewQueue[string](Name),
 	}
 	for _, o := range opts {
 		o(c)
@@ -102,11 +96,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	return c, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { reconcile.AddObject(c.queue, obj) }
 
 func unwrap(obj any) any {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -174,31 +164,7 @@ func (c *Controller) podDeleted(obj any) {
 
 // Run rolls deployments out until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	go wait.UntilWithContext(ctx, c.work, time.Second)
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil && ctx.Err() == nil {
-			if !apierrors.IsConflict(err) {
-				log.Printf("%s: deployment %s, will retry: %v", Name, key, err)
-			}
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	return c.queue.Run(ctx, 1, c.sync, c.synced...)
 }
 
 func (c *Controller) event(obj api.Object, eventType, reason, message string) {

@@ -3,18 +3,15 @@ package endpoint
 import (
 	"context"
 	"fmt"
-	"log"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/podlab/podlab/runtime/controller/endpointutil"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Name is the controller's name, as kube-controller-manager's.
@@ -40,7 +37,7 @@ type Controller struct {
 	endpoints corelisters.EndpointsLister
 	synced    []cache.InformerSynced
 	triggers  *endpointutil.TriggerTimeTracker
-	queue     workqueue.TypedRateLimitingInterface[string]
+	queue     *reconcile.Queue[string]
 }
 
 // New returns a controller reading from factory's informers and writing
@@ -55,10 +52,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 		pods:      podInf.Lister(),
 		endpoints: epInf.Lister(),
 		triggers:  endpointutil.NewTriggerTimeTracker(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "endpoint"},
-		),
+		queue:     reconcile.NewQueue[string](Name),
 	}
 	svcReg, err := svcInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
@@ -95,11 +89,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 	return c, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { reconcile.AddObject(c.queue, obj) }
 
 // endpointsChanged queues the Service of the Endpoints' name if it has a selector.
 func (c *Controller) endpointsChanged(obj any) {
@@ -130,29 +120,5 @@ func (c *Controller) podChanged(obj any) {
 
 // Run keeps the Endpoints until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil && ctx.Err() == nil {
-			log.Printf("%s: service %s, will retry: %v", Name, key, err)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	return c.queue.Run(ctx, workers, c.sync, c.synced...)
 }

@@ -18,16 +18,7 @@ import (
 
 func runController(t *testing.T, srv *kubetest.Server) {
 	t.Helper()
-	factory := informers.NewSharedInformerFactory(srv.Client, 0)
-	ctrl, err := New(srv.Client, factory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	factory.Start(ctx.Done())
-	done := make(chan struct{})
-	go func() { defer close(done); ctrl.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; factory.Shutdown() })
+	srv.RunController(t, func(f informers.SharedInformerFactory) (kubetest.Runner, error) { return New(srv.Client, f) })
 }
 
 // webPod is a running pod labelled app=web at ip serving its named port
@@ -48,26 +39,7 @@ func webPod(t *testing.T, srv *kubetest.Server, name, ip string, httpPort int32,
 
 func setReady(t *testing.T, srv *kubetest.Server, pod *corev1.Pod, ready bool) *corev1.Pod {
 	t.Helper()
-	st := corev1.ConditionFalse
-	if ready {
-		st = corev1.ConditionTrue
-	}
-	for i, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
-			if c.Status != st {
-				pod.Status.Conditions[i].LastTransitionTime = metav1.Now()
-			}
-			pod.Status.Conditions[i].Status = st
-		}
-	}
-	for i := range pod.Status.ContainerStatuses {
-		pod.Status.ContainerStatuses[i].Ready = ready
-	}
-	out, err := srv.Client.CoreV1().Pods(pod.Namespace).UpdateStatus(context.Background(), pod, metav1.UpdateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return srv.SetReady(t, pod, ready)
 }
 
 func webService() *corev1.Service {

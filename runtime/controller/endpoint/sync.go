@@ -12,7 +12,6 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/podlab/podlab/runtime/controller/endpointutil"
@@ -41,14 +40,8 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	} else if err != nil {
 		return err
 	}
-	// Upstream: "services with Type ExternalName receive no endpoints
-	// from this controller", nor those without a selector (their
-	// Endpoints are the user's).
-	if svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Spec.Selector == nil {
-		return nil
-	}
-	pods, err := c.pods.Pods(ns).List(labels.ValidatedSetSelector(svc.Spec.Selector))
-	if err != nil {
+	pods, keep, err := endpointutil.SelectedPods(c.pods, svc)
+	if !keep {
 		return err
 	}
 	triggerTime := c.triggers.Compute(svc, pods)

@@ -2,22 +2,18 @@ package endpointslice
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/podlab/podlab/runtime/controller/endpointutil"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 const (
@@ -42,7 +38,7 @@ type Controller struct {
 	synced   []cache.InformerSynced
 	triggers *endpointutil.TriggerTimeTracker
 	expect   expectations
-	queue    workqueue.TypedRateLimitingInterface[string]
+	queue    *reconcile.Queue[string]
 }
 
 // New returns a controller reading from factory's informers and writing
@@ -59,10 +55,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 		nodes:    nodeInf.Lister(),
 		slices:   sliceInf.Lister(),
 		triggers: endpointutil.NewTriggerTimeTracker(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "endpoint_slice"},
-		),
+		queue:    reconcile.NewQueue[string](Name),
 	}
 	var synced []cache.InformerSynced
 	add := func(inf cache.SharedIndexInformer, h cache.ResourceEventHandlerFuncs, what string) error {
@@ -115,11 +108,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 	return c, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { reconcile.AddObject(c.queue, obj) }
 
 func (c *Controller) podChanged(obj any) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
@@ -170,31 +159,5 @@ func (c *Controller) sliceDeleted(obj any) {
 
 // Run keeps the slices until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); errors.Is(err, errStale) {
-			c.queue.AddRateLimited(key)
-		} else if err != nil && ctx.Err() == nil {
-			log.Printf("%s: service %s, will retry: %v", Name, key, err)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	return c.queue.Run(ctx, workers, c.sync, c.synced...)
 }

@@ -2,7 +2,6 @@ package endpointslice
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/podlab/podlab/runtime/controller/endpointutil"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 var everything = labels.Everything()
@@ -54,14 +54,8 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	} else if err != nil {
 		return err
 	}
-	if svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Spec.Selector == nil {
-		// ExternalName Services get no endpoints from this controller
-		// (issues.k8s.io/105986); selector-less ones have theirs made out
-		// of band.
-		return nil
-	}
-	pods, err := c.pods.Pods(ns).List(labels.ValidatedSetSelector(svc.Spec.Selector))
-	if err != nil {
+	pods, keep, err := endpointutil.SelectedPods(c.pods, svc)
+	if !keep {
 		return err
 	}
 	triggerTime := c.triggers.Compute(svc, pods)
@@ -306,7 +300,7 @@ func chunk(eps []discoveryv1.Endpoint) [][]discoveryv1.Endpoint {
 
 // errStale is upstream's StaleInformerCache error; the sync is retried
 // without a log line.
-var errStale = errors.New("the EndpointSlice informer cache is out of date")
+var errStale = fmt.Errorf("the EndpointSlice informer cache is out of date: %w", reconcile.ErrStale)
 
 // deleted is the generation expected of a slice the controller deleted.
 const deleted = -1

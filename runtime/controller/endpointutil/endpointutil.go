@@ -198,3 +198,15 @@ func (t *TriggerTimeTracker) Forget(namespace, name string) {
 func FormatTriggerTime(at time.Time) string {
 	return at.UTC().Format(time.RFC3339Nano)
 }
+
+// SelectedPods lists the pods whose endpoints the Service's controllers
+// keep; false for Services they leave alone: ExternalName ones receive no
+// endpoints (issues.k8s.io/105986) and selector-less ones have theirs made
+// out of band (by hand, e.g. to point outside the lab).
+func SelectedPods(pods corelisters.PodLister, svc *corev1.Service) ([]*corev1.Pod, bool, error) {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Spec.Selector == nil {
+		return nil, false, nil
+	}
+	list, err := pods.Pods(svc.Namespace).List(labels.ValidatedSetSelector(svc.Spec.Selector))
+	return list, err == nil, err
+}

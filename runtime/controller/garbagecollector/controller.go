@@ -5,22 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
 	"slices"
 	"strings"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Name is the controller's name, as kube-controller-manager's.
@@ -37,7 +34,7 @@ type Controller struct {
 	meta    metadata.Interface
 	factory metadatainformer.SharedInformerFactory
 	res     []watched
-	queue   workqueue.TypedRateLimitingInterface[item]
+	queue   *reconcile.Queue[item]
 }
 
 // watched is one resource and its informer.
@@ -53,16 +50,16 @@ type item struct {
 	key string // namespace/name or name
 }
 
+// String is the item's key, for the queue's log lines.
+func (it item) String() string { return it.key }
+
 // New returns a garbage collector over every resource the lab serves, read
 // and written through the metadata client.
 func New(meta metadata.Interface) (*Controller, error) {
 	c := &Controller{
 		meta:    meta,
 		factory: metadatainformer.NewSharedInformerFactory(meta, 0),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[item](),
-			workqueue.TypedRateLimitingQueueConfig[item]{Name: "garbage_collector"},
-		),
+		queue:   reconcile.NewQueue[item]("garbage_collector"),
 	}
 	for _, r := range api.All {
 		if r.Name == api.Events.Name { // upstream ignores events
@@ -196,37 +193,18 @@ func (c *Controller) resourceOf(ref metav1.OwnerReference) (int, bool) {
 
 // Run collects until ctx ends; it starts its own informers.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
 	c.factory.Start(ctx.Done())
 	defer c.factory.Shutdown()
+	synced := make([]cache.InformerSynced, 0, len(c.res))
 	for _, w := range c.res {
-		if !cache.WaitForCacheSync(ctx.Done(), w.informer.HasSynced) {
-			return nil
-		}
+		synced = append(synced, w.informer.HasSynced)
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		it, quit := c.queue.Get()
-		if quit {
-			return
+	return c.queue.Run(ctx, workers, func(ctx context.Context, it item) error {
+		if err := c.process(ctx, it); err != nil {
+			return fmt.Errorf("%s: %w", c.res[it.res].Name, err)
 		}
-		if err := c.process(ctx, it); err != nil && ctx.Err() == nil {
-			if !apierrors.IsConflict(err) {
-				log.Printf("%s: %s %s, will retry: %v", Name, c.res[it.res].Name, it.key, err)
-			}
-			c.queue.AddRateLimited(it)
-		} else {
-			c.queue.Forget(it)
-		}
-		c.queue.Done(it)
-	}
+		return nil
+	}, synced...)
 }
 
 func (c *Controller) client(res int, ns string) metadata.ResourceInterface {

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
-	"sync"
 	"time"
 
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -38,7 +36,7 @@ type Controller struct {
 	now      func() time.Time
 
 	// queue holds namespace names.
-	queue workqueue.TypedRateLimitingInterface[string]
+	queue *reconcile.Queue[string]
 }
 
 // New returns a controller that follows namespaces (and pods, to notice the
@@ -59,10 +57,7 @@ func New(client kubernetes.Interface, meta metadata.Interface, factory informers
 		},
 		now: time.Now,
 		// Upstream's namespace controller retries from 5 ms up to a minute.
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.NewTypedItemExponentialFailureRateLimiter[string](5*time.Millisecond, time.Minute),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name},
-		),
+		queue: reconcile.NewQueueWith(Name, workqueue.NewTypedItemExponentialFailureRateLimiter[string](5*time.Millisecond, time.Minute)),
 	}
 	nsReg, err := nsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.namespaceChanged,
@@ -105,46 +100,16 @@ func (c *Controller) podDeleted(obj any) {
 
 // Run works until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() { defer wg.Done(); wait.UntilWithContext(ctx, c.work, time.Second) }()
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-	return nil
+	return c.queue.Run(ctx, workers, c.syncOrWait, c.synced...)
 }
 
-func (c *Controller) work(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
+// syncOrWait is sync, looking again after half the estimate when content
+// is still going (as upstream does).
+func (c *Controller) syncOrWait(ctx context.Context, name string) error {
 	err := c.sync(ctx, name)
 	var remaining *contentRemaining
-	switch {
-	case err == nil:
-		c.queue.Forget(name)
-	case errors.As(err, &remaining):
-		// Upstream looks again after half the estimate.
-		c.queue.Forget(name)
-		c.queue.AddAfter(name, remaining.wait/2)
-	case ctx.Err() != nil:
-		// Shutting down: the error is the cancellation.
-	default:
-		log.Printf("%s: %s: %v", Name, name, err)
-		c.queue.AddRateLimited(name)
+	if errors.As(err, &remaining) {
+		return reconcile.RequeueAfter(remaining.wait / 2)
 	}
-	return true
+	return err
 }

@@ -23,16 +23,7 @@ func runController(t *testing.T, srv *kubetest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	factory := informers.NewSharedInformerFactory(srv.Client, 0)
-	ctrl, err := New(srv.Client, meta, factory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	factory.Start(ctx.Done())
-	done := make(chan struct{})
-	go func() { defer close(done); ctrl.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; factory.Shutdown() })
+	srv.RunController(t, func(f informers.SharedInformerFactory) (kubetest.Runner, error) { return New(srv.Client, meta, f) })
 }
 
 // ok fails the test on a call's error: ok(t)(client.Create(...)).

@@ -3,23 +3,21 @@ package nodelifecycle
 import (
 	"context"
 	"fmt"
-	"log"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	coordlisters "k8s.io/client-go/listers/coordination/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Name is the controller's name, as upstream's.
@@ -53,10 +51,10 @@ type Controller struct {
 	clock  clock.PassiveClock
 
 	// queue holds the names of nodes whose NoSchedule taints to reconcile.
-	queue workqueue.TypedRateLimitingInterface[string]
+	queue *reconcile.Queue[string]
 	// podQueue holds the keys of pods just bound, to mark not ready when
 	// their node is not (upstream's podUpdateQueue).
-	podQueue workqueue.TypedRateLimitingInterface[string]
+	podQueue *reconcile.Queue[string]
 
 	mu     sync.Mutex
 	health map[string]*nodeHealth // by node name
@@ -75,19 +73,13 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	leaseInf := factory.Coordination().V1().Leases()
 	podInf := factory.Core().V1().Pods()
 	c := &Controller{
-		client: client,
-		nodes:  nodeInf.Lister(),
-		leases: leaseInf.Lister(),
-		pods:   podInf.Lister(),
-		clock:  clock.RealClock{},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name},
-		),
-		podQueue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name + "-pods"},
-		),
+		client:     client,
+		nodes:      nodeInf.Lister(),
+		leases:     leaseInf.Lister(),
+		pods:       podInf.Lister(),
+		clock:      clock.RealClock{},
+		queue:      reconcile.NewQueue[string](Name),
+		podQueue:   reconcile.NewQueue[string](Name + "-pods"),
 		health:     map[string]*nodeHealth{},
 		known:      map[string]*corev1.Node{},
 		zoneStates: map[string]zoneState{},
@@ -136,31 +128,13 @@ func (c *Controller) event(obj api.Object, eventType, reason, message string) {
 
 // Run reconciles until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	defer c.podQueue.ShutDown()
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return nil
 	}
-	go wait.UntilWithContext(ctx, c.work, time.Second)
-	go wait.UntilWithContext(ctx, c.podWork, time.Second)
+	go c.queue.Run(ctx, 1, c.reconcile)
+	go c.podQueue.Run(ctx, 1, c.processPod)
 	c.monitorLoop(ctx)
 	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		name, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.reconcile(ctx, name); err != nil && ctx.Err() == nil {
-			log.Printf("%s: node %s: %v", Name, name, err)
-			c.queue.AddRateLimited(name)
-		} else {
-			c.queue.Forget(name)
-		}
-		c.queue.Done(name)
-	}
 }
 
 // reconcile updates the node's NoSchedule condition taints when they differ

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -85,22 +84,6 @@ func (c *Controller) podBound(oldObj, newObj any) {
 	}
 	if key, err := cache.MetaNamespaceKeyFunc(pod); err == nil {
 		c.podQueue.Add(key)
-	}
-}
-
-func (c *Controller) podWork(ctx context.Context) {
-	for {
-		key, quit := c.podQueue.Get()
-		if quit {
-			return
-		}
-		if err := c.processPod(ctx, key); err != nil && ctx.Err() == nil {
-			log.Printf("%s: pod %s: %v", Name, key, err)
-			c.podQueue.AddRateLimited(key)
-		} else {
-			c.podQueue.Forget(key)
-		}
-		c.podQueue.Done(key)
 	}
 }
 

@@ -3,21 +3,18 @@ package replicaset
 import (
 	"context"
 	"fmt"
-	"log"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Event sources, as upstream's controllers record them.
@@ -54,7 +51,7 @@ type Controller struct {
 	rec    Recorder
 	exp    *expectations
 	now    func() time.Time
-	queue  workqueue.TypedRateLimitingInterface[string]
+	queue  *reconcile.Queue[string]
 }
 
 // New returns the ReplicaSet controller, reading replica sets and pods from
@@ -78,10 +75,7 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		pods:   podInf.Lister(),
 		exp:    newExpectations(),
 		now:    time.Now,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: k.name},
-		),
+		queue:  reconcile.NewQueue[string](k.name + " controller"),
 	}
 	for _, o := range opts {
 		o(c)
@@ -242,33 +236,7 @@ func (c *Controller) deletePod(obj any) {
 
 // Run keeps the sets until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.work, time.Second)
-	}
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil && ctx.Err() == nil {
-			if !apierrors.IsConflict(err) { // a stale cache: the retry reads the new object
-				log.Printf("%s controller: %s, will retry: %v", c.kind.name, key, err)
-			}
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	return c.queue.Run(ctx, workers, c.sync, c.synced...)
 }
 
 func (c *Controller) event(s *set, eventType, reason, message string) {

@@ -3,19 +3,17 @@ package tainteviction
 import (
 	"context"
 	"fmt"
-	"log"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Name is the controller's name and its events' source, as upstream's.
@@ -40,7 +38,7 @@ type Controller struct {
 
 	// queue holds pod keys (namespace/name) to decide for; a countdown
 	// re-adds its pod when it runs out.
-	queue workqueue.TypedRateLimitingInterface[string]
+	queue *reconcile.Queue[string]
 
 	mu sync.Mutex
 	// countdowns are the evictions waiting for tolerationSeconds, by pod
@@ -63,15 +61,12 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	podInformer := factory.Core().V1().Pods()
 	nodeInformer := factory.Core().V1().Nodes()
 	c := &Controller{
-		client: client,
-		pods:   podInformer.Lister(),
-		nodes:  nodeInformer.Lister(),
-		rec:    rec,
-		now:    time.Now,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: Name},
-		),
+		client:     client,
+		pods:       podInformer.Lister(),
+		nodes:      nodeInformer.Lister(),
+		rec:        rec,
+		now:        time.Now,
+		queue:      reconcile.NewQueue[string](Name),
 		countdowns: map[string]countdown{},
 		evicted:    map[types.UID]bool{},
 	}
@@ -93,40 +88,5 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 
 // Run evicts until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() { defer wg.Done(); wait.UntilWithContext(ctx, c.work, time.Second) }()
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.reconcile(ctx, key); err != nil {
-		if ctx.Err() != nil {
-			return true // shutting down: the error is the cancellation
-		}
-		log.Printf("%s: %s: %v", Name, key, err)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
+	return c.queue.Run(ctx, workers, c.reconcile, c.synced...)
 }
