@@ -11,9 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/client"
@@ -55,105 +53,6 @@ func (kc *kubectl) eachDeployment(cmd *cobra.Command, args []string, fn func(cl 
 		}
 		return fn(cl, o.(*appsv1.Deployment))
 	})
-}
-
-// deploymentStatus is kubectl's DeploymentStatusViewer.
-func deploymentStatus(d *appsv1.Deployment, revision int64) (string, bool, error) {
-	if revision > 0 {
-		rev, err := strconv.ParseInt(d.Annotations[revisionAnnotation], 10, 64)
-		if err != nil && d.Annotations[revisionAnnotation] != "" {
-			return "", false, fmt.Errorf("cannot get the revision of deployment %q: %v", d.Name, err)
-		}
-		if revision != rev {
-			return "", false, fmt.Errorf("desired revision (%d) is different from the running revision (%d)", revision, rev)
-		}
-	}
-	if d.Generation > d.Status.ObservedGeneration {
-		return "Waiting for deployment spec update to be observed...\n", false, nil
-	}
-	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
-			return "", false, fmt.Errorf("deployment %q exceeded its progress deadline", d.Name)
-		}
-	}
-	s := d.Status
-	switch {
-	case d.Spec.Replicas != nil && s.UpdatedReplicas < *d.Spec.Replicas:
-		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d out of %d new replicas have been updated...\n", d.Name, s.UpdatedReplicas, *d.Spec.Replicas), false, nil
-	case s.Replicas > s.UpdatedReplicas:
-		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d old replicas are pending termination...\n", d.Name, s.Replicas-s.UpdatedReplicas), false, nil
-	case s.AvailableReplicas < s.UpdatedReplicas:
-		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d of %d updated replicas are available...\n", d.Name, s.AvailableReplicas, s.UpdatedReplicas), false, nil
-	}
-	return fmt.Sprintf("deployment %q successfully rolled out\n", d.Name), true, nil
-}
-
-// rolloutStatusCommand prints the status at every change of the
-// deployment until it is rolled out, as kubectl's watch does.
-func (kc *kubectl) rolloutStatusCommand() *cobra.Command {
-	var watchFlag bool
-	var revision int64
-	var timeout time.Duration
-	c := &cobra.Command{
-		Use:               "status (TYPE NAME | TYPE/NAME)",
-		ValidArgsFunction: kc.completeResources,
-		Short:             "Show the status of the rollout",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return kc.eachDeployment(cmd, args, func(cl client.Interface, d *appsv1.Deployment) error {
-				ctx := cmd.Context()
-				if timeout > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, timeout)
-					defer cancel()
-				}
-				msg, done, err := deploymentStatus(d, revision)
-				if err != nil {
-					return err
-				}
-				fmt.Fprint(kc.Stdout, msg)
-				if done || !watchFlag {
-					return nil
-				}
-				for {
-					ch, err := cl.Watch(ctx, api.Deployments, d.Namespace, metav1.ListOptions{
-						FieldSelector: fields.OneTermEqualSelector("metadata.name", d.Name).String(), ResourceVersion: d.ResourceVersion})
-					if err != nil {
-						return err
-					}
-					for ev := range ch {
-						switch ev.Type {
-						case watch.Deleted:
-							return fmt.Errorf("object has been deleted")
-						case watch.Added, watch.Modified:
-							nd, ok := ev.Object.(*appsv1.Deployment)
-							if !ok {
-								continue
-							}
-							d = nd
-							msg, done, err := deploymentStatus(d, revision)
-							if err != nil {
-								return err
-							}
-							fmt.Fprint(kc.Stdout, msg)
-							if done {
-								return nil
-							}
-						}
-					}
-					if ctx.Err() != nil {
-						if cmd.Context().Err() == nil {
-							return fmt.Errorf("timed out waiting for the condition")
-						}
-						return ctx.Err()
-					}
-				}
-			})
-		},
-	}
-	c.Flags().BoolVarP(&watchFlag, "watch", "w", true, "Watch the status of the rollout until it's done.")
-	c.Flags().Int64Var(&revision, "revision", 0, "Pin to a specific revision for showing its status. Defaults to 0 (last revision).")
-	c.Flags().DurationVar(&timeout, "timeout", 0, "The length of time to wait before ending watch, zero means never. Any other values should contain a corresponding time unit (e.g. 1s, 2m, 3h).")
-	return c
 }
 
 // replicaSetsOf lists the replica sets the deployment controls, as
