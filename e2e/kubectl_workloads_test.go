@@ -129,7 +129,7 @@ func TestKubectlWorkloadAPIs(t *testing.T) {
 		if got := strings.Join(job.header, " "); got != "NAME STATUS COMPLETIONS DURATION AGE" {
 			t.Errorf("jobs header %s", got)
 		}
-		if r := job.row("job.batch/pi"); r == nil || r["STATUS"] != "Running" || r["COMPLETIONS"] != "0/1" || r["DURATION"] != "" {
+		if r := job.row("job.batch/pi"); r == nil || r["STATUS"] != "Running" || r["COMPLETIONS"] != "0/1" || r["DURATION"] == "" {
 			t.Errorf("job row %v", r)
 		}
 	})

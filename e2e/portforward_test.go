@@ -158,3 +158,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestPortForwardToWorkloads reaches a Deployment's nginx through
+// `podlab port-forward svc/NAME` (the Service's port translated to the
+// named targetPort's container port), deployment/NAME and rs/NAME, each
+// forwarding to one of the workload's running pods, as kubectl does.
+func TestPortForwardToWorkloads(t *testing.T) {
+	l := newLab(t)
+	l.apply("web.yaml", parityWorkloads) // a Deployment of two nginx, a Service web:80 -> http
+	l.waitRolledOut("web")
+	pods := l.selected("web")
+	rsName := ""
+	for _, p := range pods {
+		if ref := p.OwnerReferences; len(ref) == 1 && ref[0].Kind == "ReplicaSet" {
+			rsName = ref[0].Name
+		}
+	}
+	if rsName == "" {
+		t.Fatalf("no ReplicaSet owns the pods %v", podNames(pods))
+	}
+	hc := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, args := range [][]string{{"svc/web", "0:80"}, {"service/web", ":http"}, {"deployment/web", "0:http"}, {"rs/" + rsName, "0:80"}} {
+		pf := l.startPortForward(args...)
+		if !strings.Contains(pf.stdout(), "Forwarding from "+pf.addr+" -> 80\n") {
+			t.Fatalf("%v: forwarding lines:\n%s", args, pf.stdout())
+		}
+		resp, err := hc.Get("http://" + pf.addr + "/")
+		if err != nil {
+			t.Fatalf("%v: GET through port-forward: %v\nstderr: %s", args, err, pf.stderr())
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Welcome to nginx!") {
+			t.Fatalf("%v: GET: %s\n%s", args, resp.Status, body)
+		}
+		pf.cmd.Process.Signal(os.Interrupt)
+		<-pf.stopped
+	}
+	if _, errOut, code := l.run("port-forward", "svc/web", "8080"); code != 1 || !strings.Contains(errOut, "Service web does not have a service port 8080") {
+		t.Errorf("an unknown service port: exit %d, %q", code, errOut)
+	}
+}

@@ -170,6 +170,25 @@ func TestTUIFirstExercise(t *testing.T) {
 	}
 	keys := func(k ...string) { tmux(t, sock, append([]string{"send-keys", "-t", "podlab"}, k...)...) }
 	waitScreen("1. Your first Pod")
+
+	// In an 80×24 terminal the chapters scroll between the title and the
+	// footer, which stays on the last row; G goes to the last chapter.
+	lastRow := func(s string) string {
+		rows := strings.Split(strings.TrimRight(s, "\n"), "\n")
+		return strings.TrimSpace(rows[len(rows)-1])
+	}
+	tmux(t, sock, "resize-window", "-t", "podlab", "-x", "80", "-y", "24")
+	if s := waitScreen("↓ 1 more"); lastRow(s) != "enter open · w workspace · ? help · q quit" {
+		t.Fatalf("the footer is not on the last row at 80×24:\n%s", s)
+	}
+	keys("G")
+	if s := waitScreen("21/21"); !strings.Contains(s, "21. DaemonSets") || strings.Contains(s, "1. Your first Pod") || lastRow(s) != "enter open · w workspace · ? help · q quit" {
+		t.Fatalf("the list did not scroll to the last chapter:\n%s", s)
+	}
+	keys("g")
+	waitScreen(" 1/21") // not 21/21
+	tmux(t, sock, "resize-window", "-t", "podlab", "-x", "100", "-y", "32")
+	waitScreen("21. DaemonSets")
 	keys("Enter")
 	waitScreen("exercise · Run your first Pod")
 	keys("A")

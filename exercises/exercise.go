@@ -41,4 +41,5 @@ var AllowedVerbs = map[string]bool{
 	"apply": true, "create": true, "delete": true, "label": true, "annotate": true,
 	"exec": true, "get": true, "describe": true, "logs": true,
 	"taint": true, "cordon": true, "uncordon": true, "drain": true, "wait": true,
+	"scale": true, "set": true, "rollout": true,
 }

@@ -118,6 +118,11 @@ func (l *loader) loadManifests(c *Chapter) manifestIndex {
 		for _, m := range ms {
 			if res, ok := api.ForObject(m.Object); ok {
 				idx.created[res.Singular+"/"+m.Object.GetName()] = true
+				// The endpoint controller keeps an Endpoints of each
+				// Service's name (kube-controller-manager's rule).
+				if res.Kind == api.Services.Kind {
+					idx.created[api.Endpoints.Singular+"/"+m.Object.GetName()] = true
+				}
 			}
 		}
 	}

@@ -15,8 +15,8 @@ func TestBuiltinPackValidates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the built-in pack does not validate:\n%v", err)
 	}
-	if len(p.Chapters) != 16 {
-		t.Fatalf("%d chapters, want 16", len(p.Chapters))
+	if len(p.Chapters) != 21 {
+		t.Fatalf("%d chapters, want 21", len(p.Chapters))
 	}
 	if p.Chapters[0].Title != "Your first Pod" {
 		t.Fatalf("first chapter %q", p.Chapters[0].Title)

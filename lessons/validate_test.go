@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -102,7 +103,7 @@ func TestBrokenPacks(t *testing.T) {
 		{"command reading the learner's files", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [create, configmap, x, --from-file=/etc/passwd]\n"},
 			[]string{`pk/c1/exercise.yaml:8: command "create configmap x --from-file=/etc/passwd": --from-file reads files from the learner's machine; list manifests under manifests: instead`}},
 		{"command that is not allowed", map[string]string{"c1/exercise.yaml": goodExercise + "  commands:\n  - [reset, --yes]\n"},
-			[]string{`pk/c1/exercise.yaml:8: command "reset --yes": "reset" is not allowed in a pack (allowed: annotate, apply, cordon, create, delete, describe, drain, exec, get, label, logs, taint, uncordon, wait)`}},
+			[]string{`pk/c1/exercise.yaml:8: command "reset --yes": "reset" is not allowed in a pack (allowed: annotate, apply, cordon, create, delete, describe, drain, exec, get, label, logs, rollout, scale, set, taint, uncordon, wait)`}},
 		{"objective without hints", map[string]string{"c1/exercise.yaml": strings.Replace(goodExercise, "hints: [h]\n", "", 1)},
 			[]string{"pk/c1/exercise.yaml:1: hints: give the learner at least one hint"}},
 	}
@@ -120,5 +121,26 @@ func TestBrokenPacks(t *testing.T) {
 	}
 	if _, err := Load(pack(nil), "pk"); err != nil {
 		t.Fatalf("the good pack does not validate: %v", err)
+	}
+}
+
+// A Service's Endpoints count as the chapter's: the endpoint controller
+// makes them, so a check may name them; an Endpoints of no Service may not.
+func TestServiceImpliesItsEndpoints(t *testing.T) {
+	svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n"
+	for _, c := range []struct {
+		name, want string
+	}{
+		{"web", ""},
+		{"other", "pk/c1/exercise.yaml:3: objectives[0].check names endpoints/other, which no manifest or solution command of this chapter creates"},
+	} {
+		fsys := pack(map[string]string{
+			"c1/manifests/svc.yaml": svc,
+			"c1/exercise.yaml":      withCheck("field: {kind: Endpoints, name: " + c.name + ", path: \"subsets[0].ports[0].port\", equals: \"80\"}"),
+		})
+		_, err := Load(fsys, "pk")
+		if got := fmt.Sprint(err); c.want == "" && err != nil || c.want != "" && got != c.want {
+			t.Errorf("endpoints/%s: Load = %v, want %q", c.name, err, c.want)
+		}
 	}
 }

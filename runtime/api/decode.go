@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
 )
@@ -433,6 +434,14 @@ func keyLine(m *yaml.Node, key string) int {
 func ValidateManifest(m Manifest) error {
 	obj := m.Object.DeepCopyObject().(Object)
 	SetDefaults(obj)
+	// On create the API server gives the object its uid, and the registry
+	// generates a Job's selector from it, both before validation.
+	if j, ok := obj.(*batchv1.Job); ok {
+		if j.UID == "" {
+			j.UID = "00000000-0000-0000-0000-000000000000"
+		}
+		GenerateJobSelector(j)
+	}
 	errs := ValidateCreate(obj)
 	if len(errs) == 0 {
 		return nil

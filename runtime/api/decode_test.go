@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,6 +156,29 @@ func TestValidateManifestReportsLines(t *testing.T) {
 	}
 	if !strings.Contains(ValidateManifest(ms[0]).Error(), `spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"`) {
 		t.Errorf("restartPolicy message not upstream's: %v", ValidateManifest(ms[0]))
+	}
+}
+
+// A Job's manifest names no selector: the registry generates it on create,
+// and so does the offline validation (pack validate); a manual selector
+// still has to be given and to match.
+func TestValidateManifestJobSelector(t *testing.T) {
+	job := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n%s  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: busybox\n"
+	for _, c := range []struct {
+		spec, want string
+	}{
+		{"", ""},
+		{"  manualSelector: true\n", "spec.selector: Required value"},
+		{"  selector: {matchLabels: {app: other}}\n", "`selector` not auto-generated"},
+	} {
+		ms, err := Decode("job.yaml", []byte(fmt.Sprintf(job, c.spec)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ValidateManifest(ms[0])
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("spec %q: ValidateManifest = %v, want %q", c.spec, err, c.want)
+		}
 	}
 }
 

@@ -3,7 +3,7 @@
 // REST client over the lab's unix socket — typed objects of runtime/api,
 // upstream's wire options (metav1.ListOptions, corev1.PodLogOptions, …) —
 // with exec, attach and port-forward over client-go's SPDY streams, plus
-// podlab's own /podlab/v1/status.
+// podlab's own /podlab/v1/status, explain-schedule and traffic.
 package client
 
 import (
@@ -55,6 +55,8 @@ type Interface interface {
 	Status(ctx context.Context) (ServerStatus, error)
 	// ExplainSchedule says why the scheduler placed a pod where it did.
 	ExplainSchedule(ctx context.Context, namespace, name string) (ScheduleExplanation, error)
+	// Traffic reads the service proxy's connection counts per endpoint.
+	Traffic(ctx context.Context, namespace string) (Traffic, error)
 }
 
 // TermSize is a terminal size.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -22,6 +23,19 @@ const kindProxy = "proxy"
 // ProxyTableDir is where the proxy container sees the directory of
 // Config.ProxyDir; the table is proxy.json in it.
 const ProxyTableDir = "/run/podlab"
+
+// The proxy publishes its traffic counts (`podlab-proxy --stats`) in a
+// directory of its own, the one mount it may write: ProxyStatsDir of
+// Config.ProxyDir, seen in the container at proxyStatsMount. The table's
+// mount stays read-only.
+const (
+	proxyStatsMount = "/run/podlab-stats"
+	// ProxyTrafficFile is the counts' file name (box.TrafficFile).
+	ProxyTrafficFile = "traffic.json"
+)
+
+// ProxyStatsDir is the directory of the proxy's traffic counts under proxyDir.
+func ProxyStatsDir(proxyDir string) string { return filepath.Join(proxyDir, "stats") }
 
 // The lab's service network (see docs/services.md). The proxy is one
 // container per lab on the lab network, from podlab's box image, with
@@ -51,7 +65,7 @@ func (e *Engine) EnsureProxy(ctx context.Context) (string, error) {
 	if err := e.EnsureNetwork(ctx); err != nil {
 		return "", fmt.Errorf("creating the lab network: %w", err)
 	}
-	if err := os.MkdirAll(e.cfg.ProxyDir, 0o755); err != nil {
+	if err := os.MkdirAll(ProxyStatsDir(e.cfg.ProxyDir), 0o755); err != nil {
 		return "", err
 	}
 	id, err := e.proxyContainer(ctx)
@@ -85,15 +99,17 @@ func (e *Engine) proxyContainer(ctx context.Context) (string, error) {
 		if c.Config == nil || c.Config.Labels[LabelLab] != e.cfg.LabID || c.Config.Labels[LabelKind] != kindProxy {
 			return "", fmt.Errorf("a container named %s exists but is not lab %s's proxy", name, e.cfg.LabID)
 		}
-		if c.State != nil && c.State.Running && c.Image == e.imageID(ctx) {
+		current := c.Image == e.imageID(ctx) && writableMount(c.Mounts, proxyStatsMount)
+		if c.State != nil && c.State.Running && current {
 			return c.ID, nil
 		}
-		if c.State != nil && !c.State.Running && c.Image == e.imageID(ctx) {
+		if c.State != nil && !c.State.Running && current {
 			if err := e.cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err == nil {
 				return c.ID, nil
 			}
 		}
-		// Stale (another podlab build's image) or unable to start: anew.
+		// Stale (another podlab build's image, no place for its counts) or
+		// unable to start: anew.
 		e.RemoveContainer(ctx, c.ID)
 	} else if !errdefs.IsNotFound(err) {
 		return "", err
@@ -103,15 +119,19 @@ func (e *Engine) proxyContainer(ctx context.Context) (string, error) {
 		return "", err
 	}
 	created, err := e.cli.ContainerCreate(ctx, &container.Config{
-		Image:      set.Box,
-		Hostname:   "proxy",
-		Entrypoint: strslice.StrSlice{"/bin/podlab-proxy", "--table", ProxyTableDir + "/proxy.json", "--cidr", e.cfg.ServiceCIDR, "--dns", e.cfg.DNSIP},
-		Cmd:        strslice.StrSlice{},
-		Labels:     map[string]string{LabelLab: e.cfg.LabID, LabelKind: kindProxy},
+		Image:    set.Box,
+		Hostname: "proxy",
+		Entrypoint: strslice.StrSlice{"/bin/podlab-proxy", "--table", ProxyTableDir + "/proxy.json", "--cidr", e.cfg.ServiceCIDR, "--dns", e.cfg.DNSIP,
+			"--stats", proxyStatsMount + "/" + ProxyTrafficFile},
+		Cmd:    strslice.StrSlice{},
+		Labels: map[string]string{LabelLab: e.cfg.LabID, LabelKind: kindProxy},
 	}, &container.HostConfig{
-		NetworkMode:   container.NetworkMode(e.NetworkName()),
-		CapAdd:        strslice.StrSlice{"NET_ADMIN"},
-		Mounts:        []mount.Mount{{Type: mount.TypeBind, Source: e.cfg.ProxyDir, Target: ProxyTableDir, ReadOnly: true}},
+		NetworkMode: container.NetworkMode(e.NetworkName()),
+		CapAdd:      strslice.StrSlice{"NET_ADMIN"},
+		Mounts: []mount.Mount{
+			{Type: mount.TypeBind, Source: e.cfg.ProxyDir, Target: ProxyTableDir, ReadOnly: true},
+			{Type: mount.TypeBind, Source: ProxyStatsDir(e.cfg.ProxyDir), Target: proxyStatsMount},
+		},
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
 	}, nil, nil, name)
 	if err != nil {
@@ -122,6 +142,16 @@ func (e *Engine) proxyContainer(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("starting the lab's proxy: %w", cleanEngineError(err))
 	}
 	return created.ID, nil
+}
+
+// writableMount says whether mounts has a writable one at target.
+func writableMount(mounts []container.MountPoint, target string) bool {
+	for _, m := range mounts {
+		if m.Destination == target {
+			return m.RW
+		}
+	}
+	return false
 }
 
 // imageID is the box image's ID ("" if unknown).

@@ -25,16 +25,6 @@ import (
 	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/apiserver"
 	"github.com/podlab/podlab/runtime/client"
-	"github.com/podlab/podlab/runtime/controller/deployment"
-	"github.com/podlab/podlab/runtime/controller/disruption"
-	"github.com/podlab/podlab/runtime/controller/endpoint"
-	"github.com/podlab/podlab/runtime/controller/endpointslice"
-	"github.com/podlab/podlab/runtime/controller/garbagecollector"
-	nscontroller "github.com/podlab/podlab/runtime/controller/namespace"
-	"github.com/podlab/podlab/runtime/controller/nodelifecycle"
-	"github.com/podlab/podlab/runtime/controller/podgc"
-	"github.com/podlab/podlab/runtime/controller/replicaset"
-	"github.com/podlab/podlab/runtime/controller/tainteviction"
 	"github.com/podlab/podlab/runtime/engine"
 	"github.com/podlab/podlab/runtime/events"
 	"github.com/podlab/podlab/runtime/kubelet"
@@ -172,6 +162,7 @@ func Serve(ctx context.Context, opts Options) error {
 			json.NewEncoder(w).Encode(status())
 		}),
 			client.ExplainSchedulePath: scheduler.ExplainHandler(factory),
+			client.TrafficPath:         trafficHandler(proxyDir(home)),
 		}, kubelets.handlers()),
 	})
 	if err != nil {
@@ -200,47 +191,7 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	evictions, err := tainteviction.New(cs, factory, controllerEvents.Recorder(tainteviction.Name, ""))
-	if err != nil {
-		return err
-	}
-	namespaces, err := nscontroller.New(cs, meta, factory)
-	if err != nil {
-		return err
-	}
-	nodes, err := nodelifecycle.New(cs, factory, nodelifecycle.WithRecorder(controllerEvents.Recorder(nodelifecycle.EventSource, "")))
-	if err != nil {
-		return err
-	}
-	budgets, err := disruption.New(cs, factory, disruption.WithRecorder(controllerEvents.Recorder(disruption.EventSource, "")))
-	if err != nil {
-		return err
-	}
-	deployments, err := deployment.New(cs, factory, deployment.WithRecorder(controllerEvents.Recorder(deployment.EventSource, "")))
-	if err != nil {
-		return err
-	}
-	replicaSets, err := replicaset.New(cs, factory, replicaset.WithRecorder(controllerEvents.Recorder(replicaset.EventSource, "")))
-	if err != nil {
-		return err
-	}
-	replicationControllers, err := replicaset.NewReplicationManager(cs, factory, replicaset.WithRecorder(controllerEvents.Recorder(replicaset.RCEventSource, "")))
-	if err != nil {
-		return err
-	}
-	collector, err := garbagecollector.New(meta)
-	if err != nil {
-		return err
-	}
-	podCollector, err := podgc.New(cs, factory)
-	if err != nil {
-		return err
-	}
-	endpoints, err := endpoint.New(cs, factory)
-	if err != nil {
-		return err
-	}
-	endpointSlices, err := endpointslice.New(cs, factory)
+	controllers, err := controllerManager(cs, meta, factory, controllerEvents)
 	if err != nil {
 		return err
 	}
@@ -254,18 +205,10 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 	kubelets.Run(runCtx, errc)
 	go func() { errc <- sched.Run(runCtx) }()
-	go func() { errc <- evictions.Run(runCtx) }()
-	go func() { errc <- namespaces.Run(runCtx) }()
-	go func() { errc <- nodes.Run(runCtx) }()
-	go func() { errc <- budgets.Run(runCtx) }()
-	go func() { errc <- endpoints.Run(runCtx) }()
-	go func() { errc <- endpointSlices.Run(runCtx) }()
 	go func() { errc <- serviceProxy.Run(runCtx) }()
-	go func() { errc <- replicaSets.Run(runCtx) }()
-	go func() { errc <- replicationControllers.Run(runCtx) }()
-	go func() { errc <- collector.Run(runCtx) }()
-	go func() { errc <- podCollector.Run(runCtx) }()
-	go func() { errc <- deployments.Run(runCtx) }()
+	for _, c := range controllers {
+		go func() { errc <- c.Run(runCtx) }()
+	}
 
 	unixLn, err := apiserver.ListenUnix(home.Socket())
 	if err != nil {

@@ -30,39 +30,8 @@ var jobGCPolicy = gcPolicy{orphanAt: []schema.GroupVersion{batchv1.SchemeGroupVe
 
 func (s jobStrategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	j := obj.(*batchv1.Job)
-	if j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector {
-		generateJobSelector(j)
-	}
+	api.GenerateJobSelector(j)
 	s.specStatusStrategy.PrepareForCreate(ctx, obj)
-}
-
-// generateJobSelector is upstream's generateSelector: the template gets
-// job-name and controller-uid labels (both the legacy and the prefixed
-// ones) unless it has them — a conflicting value is validation's to
-// refuse — and the selector matches batch.kubernetes.io/controller-uid.
-func generateJobSelector(j *batchv1.Job) {
-	if j.Spec.Template.Labels == nil {
-		j.Spec.Template.Labels = map[string]string{}
-	}
-	for _, l := range []string{api.LegacyJobNameLabel, batchv1.JobNameLabel} {
-		if _, ok := j.Spec.Template.Labels[l]; !ok {
-			j.Spec.Template.Labels[l] = j.Name
-		}
-	}
-	for _, l := range []string{api.LegacyControllerUIDLabel, batchv1.ControllerUidLabel} {
-		if _, ok := j.Spec.Template.Labels[l]; !ok {
-			j.Spec.Template.Labels[l] = string(j.UID)
-		}
-	}
-	if j.Spec.Selector == nil {
-		j.Spec.Selector = &metav1.LabelSelector{}
-	}
-	if j.Spec.Selector.MatchLabels == nil {
-		j.Spec.Selector.MatchLabels = map[string]string{}
-	}
-	if _, ok := j.Spec.Selector.MatchLabels[batchv1.ControllerUidLabel]; !ok {
-		j.Spec.Selector.MatchLabels[batchv1.ControllerUidLabel] = string(j.UID)
-	}
 }
 
 // WarningsOnCreate: a job's name goes into its pods' names and hostnames.

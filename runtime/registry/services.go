@@ -157,6 +157,7 @@ func (r *serviceREST) beginCreate(ctx context.Context, obj runtime.Object, optio
 		t.finish(false)
 		return nil, err
 	}
+	warnNoLoadBalancer(ctx, s, nil)
 	return func(_ context.Context, success bool) { t.finish(success) }, nil
 }
 
@@ -172,6 +173,7 @@ func (r *serviceREST) beginUpdate(ctx context.Context, obj, old runtime.Object, 
 		t.finish(false)
 		return nil, err
 	}
+	warnNoLoadBalancer(ctx, s, o)
 	return func(_ context.Context, success bool) { t.finish(success) }, nil
 }
 

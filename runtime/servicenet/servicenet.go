@@ -255,6 +255,9 @@ func Build(svcs []*corev1.Service, slicesOf map[string][]*discoveryv1.EndpointSl
 				ClientIP:  svc.Spec.SessionAffinity == corev1.ServiceAffinityClientIP,
 				Endpoints: endpointsFor(svc, sp, ss),
 			}
+			if c := svc.Spec.SessionAffinityConfig; ps.ClientIP && c != nil && c.ClientIP != nil && c.ClientIP.TimeoutSeconds != nil {
+				ps.ClientIPTimeout = int(*c.ClientIP.TimeoutSeconds)
+			}
 			table.Services = append(table.Services, ps)
 			if sp.NodePort != 0 {
 				nodePorts[int(sp.NodePort)] = ps

@@ -29,7 +29,8 @@ func slice(svc string, port int32, eps ...discoveryv1.Endpoint) *discoveryv1.End
 func TestBuild(t *testing.T) {
 	web := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}, Spec: corev1.ServiceSpec{
 		ClusterIP: "10.96.1.2", Type: corev1.ServiceTypeNodePort, SessionAffinity: corev1.ServiceAffinityClientIP,
-		Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, NodePort: 30080}},
+		SessionAffinityConfig: &corev1.SessionAffinityConfig{ClientIP: &corev1.ClientIPConfig{TimeoutSeconds: new(int32(600))}},
+		Ports:                 []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, NodePort: 30080}},
 	}}
 	old := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "default"}, Spec: corev1.ServiceSpec{
 		ClusterIP: "10.96.1.3", Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}},
@@ -49,11 +50,14 @@ func TestBuild(t *testing.T) {
 		switch s.IP {
 		case "10.96.1.2":
 			gotWeb = s.Endpoints
-			if !s.ClientIP || s.Port != 80 {
+			if !s.ClientIP || s.Port != 80 || s.ClientIPTimeout != 600 {
 				t.Errorf("web: %+v", s)
 			}
 		case "10.96.1.3":
 			gotOld = s.Endpoints
+			if s.ClientIP || s.ClientIPTimeout != 0 {
+				t.Errorf("old (no affinity): %+v", s)
+			}
 		}
 	}
 	if !reflect.DeepEqual(gotWeb, want) || !reflect.DeepEqual(gotOld, []string{"172.18.0.7:8080"}) {

@@ -4,9 +4,15 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is the app's one keymap; the help overlay renders it.
 type keyMap struct {
-	Lesson, Up, Down, Tab, Nodes, Describe, Anatomy, Events, Timeline, Logs, Schedule, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
+	Lesson, Up, Down, Tab, Nodes, Services, Describe, Anatomy, Events, Timeline, Logs, Schedule, Shell, Edit, Delete, Label, Command, Help, Quit key.Binding
 	// On the node map: the arrows walk its pods, j/k scroll it.
 	MapPrevPod, MapNextPod, MapPrevNode, MapNextNode, MapScrollUp, MapScrollDown, MapOpen, MapScheduling, MapBack key.Binding
+	// On the Service view: ↑/↓ a Service, ←/→ (tab) one of its endpoints.
+	SvcUp, SvcDown, SvcPrevEndpoint, SvcNextEndpoint, SvcOpen, SvcBack key.Binding
+	// In a list taller than the window (the chapters): a page at a time, or to either end.
+	PageUp, PageDown, First, Last key.Binding
+	// On the help overlay, which scrolls when it does not fit.
+	HelpScroll, HelpClose key.Binding
 }
 
 var keys = keyMap{
@@ -15,6 +21,7 @@ var keys = keyMap{
 	Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next pod")),
 	Tab:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next view")),
 	Nodes:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "node map")),
+	Services: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "services")),
 	Describe: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "describe")),
 	Anatomy:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "anatomy")),
 	Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
@@ -38,6 +45,21 @@ var keys = keyMap{
 	MapOpen:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pod in workspace")),
 	MapScheduling: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "why?")),
 	MapBack:       key.NewBinding(key.WithKeys("m", "esc"), key.WithHelp("m/esc", "back")),
+
+	SvcUp:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "service")),
+	SvcDown:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "next service")),
+	SvcPrevEndpoint: key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←/→", "endpoint")),
+	SvcNextEndpoint: key.NewBinding(key.WithKeys("right", "tab"), key.WithHelp("→", "next endpoint")),
+	SvcOpen:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pod in workspace")),
+	SvcBack:         key.NewBinding(key.WithKeys("v", "esc"), key.WithHelp("v/esc", "back")),
+
+	PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+	PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+	First:    key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
+	Last:     key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
+
+	HelpScroll: key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑/↓", "scroll")),
+	HelpClose:  key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close")),
 }
 
 // ShortHelp and FullHelp let bubbles/help render the keymap.
@@ -47,11 +69,16 @@ func (k keyMap) ShortHelp() []key.Binding {
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Tab, k.Nodes},
+		{k.Up, k.Down, k.Tab, k.Nodes, k.Services},
 		{k.Describe, k.Anatomy, k.Events, k.Timeline, k.Logs, k.Schedule},
 		{k.Shell, k.Edit, k.Label, k.Delete},
 		{k.Command, k.Help, k.Quit},
 	}
+}
+
+// ServicesHelp is the Service view's footer: one binding stands for each pair.
+func (k keyMap) ServicesHelp() []key.Binding {
+	return []key.Binding{k.SvcUp, k.SvcPrevEndpoint, k.SvcOpen, k.SvcBack, k.Command, k.Help, k.Quit}
 }
 
 // NodeMapHelp is the node map's footer: one binding stands for each pair.

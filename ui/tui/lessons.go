@@ -24,6 +24,8 @@ const (
 	screenWorkspace
 	// screenNodes is the node map, full screen.
 	screenNodes
+	// screenServices is the Service view, full screen.
+	screenServices
 )
 
 // objectiveState is one objective's latest evaluation.
@@ -102,59 +104,6 @@ func renderMarkdown(md string, width int) []string {
 		return strings.Split(md, "\n")
 	}
 	return strings.Split(strings.TrimRight(out, "\n"), "\n")
-}
-
-// homeEntry is one chapter line of the home screen.
-type homeEntry struct {
-	pack    *lessons.Pack
-	chapter int
-}
-
-// entries lists every chapter of every pack, in order.
-func (m Model) entries() []homeEntry {
-	var out []homeEntry
-	for _, p := range m.opts.Learning.Packs {
-		for i := range p.Chapters {
-			out = append(out, homeEntry{p, i})
-		}
-	}
-	return out
-}
-
-// renderHome lists the packs' chapters with the learner's progress.
-func (m Model) renderHome() []string {
-	l := m.opts.Learning
-	var lines []string
-	i := -1
-	for _, p := range l.Packs {
-		lines = append(lines, m.styles.Title.Render(p.Meta.Title)+m.styles.Dim.Render("  ("+p.Meta.ID+" "+p.Meta.Version+")"))
-		lines = append(lines, m.homeChapters(p, &i)...)
-		lines = append(lines, "")
-	}
-	return append(lines, m.styles.Dim.Render("enter open · w workspace · ? help · q quit"))
-}
-
-func (m Model) homeChapters(p *lessons.Pack, flat *int) []string {
-	l := m.opts.Learning
-	var lines []string
-	for n, ch := range p.Chapters {
-		*flat++
-		i := *flat
-		key := lessons.Key(p, ch)
-		state := m.styles.Dim.Render("new        ")
-		switch {
-		case l.Progress.Done[key]:
-			state = m.styles.Running.Render("done       ")
-		case l.Progress.Current == key:
-			state = m.styles.Waiting.Render("in progress")
-		}
-		line := fmt.Sprintf(" %s  %2d. %s", state, n+1, ch.Title)
-		if i == m.homeIndex {
-			line = m.styles.Selected.Render(line)
-		}
-		lines = append(lines, line)
-	}
-	return lines
 }
 
 // renderLesson shows the lesson text (scrolled) above the exercise panel.

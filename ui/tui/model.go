@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -70,6 +71,8 @@ type Model struct {
 	nodeMap nodeMapState
 	// sched is the scheduling view's explanation of the selected pod.
 	sched schedState
+	// svc is the Service view's Services, endpoints and traffic counts.
+	svc svcState
 
 	pane    pane
 	logs    string
@@ -84,14 +87,18 @@ type Model struct {
 	// watchErr says why the live view is stale while a watch is retried.
 	watchErr string
 	showHelp bool
+	// helpView scrolls the help overlay when it is taller than the window.
+	helpView viewport.Model
 	// flash is the output of the commands run since the last key, shown on
 	// the lesson screen, where the detail pane is not.
 	flash []string
 	// confirmDelete is the pod x asked to delete, until y or another key.
 	confirmDelete string
 
-	screen      screen
-	homeIndex   int
+	screen    screen
+	homeIndex int
+	// homeTop is the first line of the chapter list in view (see homeOffset).
+	homeTop     int
 	chapterIdx  int
 	lessonLines []string
 	scroll      int
@@ -131,7 +138,7 @@ func New(opts Options) Model {
 	m := Model{
 		opts: opts, styles: newStyles(), width: 80, height: 24,
 		pods: map[string]*corev1.Pod{}, restarts: map[types.UID]int32{}, restartedAt: map[types.UID]time.Time{},
-		input: in, help: help.New(), screen: screenWorkspace,
+		input: in, help: help.New(), helpView: newHelpViewport(), screen: screenWorkspace,
 	}
 	if l := opts.Learning; l != nil {
 		if len(l.Packs) == 0 && l.Pack != nil {
@@ -267,6 +274,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if next, cmd, ok := m.noteServiceMsg(msg); ok {
+		return next, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -274,6 +284,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.lessonLines != nil {
 			// Rewrap the open lesson for the new width.
 			m.lessonLines = renderMarkdown(m.chapter().Lesson(m.opts.Learning.Lang), m.lessonWidth())
+		}
+		if m.screen == screenHome {
+			m.homeTop = m.homeOffset()
 		}
 		return m, nil
 	case podsListedMsg:
@@ -383,6 +396,13 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.MouseWheelMsg:
+		if m.showHelp {
+			m.helpView, _ = m.helpViewport().Update(msg)
+			return m, nil
+		}
+		if m.screen == screenHome {
+			m.moveHome(map[tea.MouseButton]int{tea.MouseWheelUp: -1, tea.MouseWheelDown: 1}[msg.Button])
+		}
 		if m.screen == screenNodes {
 			dir := "k"
 			if msg.Button == tea.MouseWheelDown {
@@ -424,6 +444,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.commanding {
 			return m.updateCommand(msg)
 		}
+		if m.showHelp {
+			return m.updateHelp(msg)
+		}
 		switch m.screen {
 		case screenHome:
 			return m.updateHome(msg)
@@ -431,6 +454,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.updateLesson(msg)
 		case screenNodes:
 			return m.updateNodeMap(msg)
+		case screenServices:
+			return m.updateServices(msg)
 		}
 		return m.updateKeys(msg)
 	}
@@ -454,28 +479,6 @@ func (m *Model) notePod(p *corev1.Pod) bool {
 	return marked
 }
 
-func (m Model) updateHome(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	entries := m.entries()
-	n := len(entries)
-	switch {
-	case key.Matches(msg, keys.Quit):
-		return m, tea.Quit
-	case key.Matches(msg, keys.Help):
-		m.showHelp = !m.showHelp
-	case key.Matches(msg, keys.Up):
-		m.homeIndex = max(0, m.homeIndex-1)
-	case key.Matches(msg, keys.Down):
-		m.homeIndex = min(n-1, m.homeIndex+1)
-	case msg.String() == "enter":
-		e := entries[m.homeIndex]
-		m.opts.Learning.Pack = e.pack
-		return m.openChapter(e.chapter)
-	case msg.String() == "w":
-		m.screen = screenWorkspace
-	}
-	return m, nil
-}
-
 func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	ch := m.chapter()
 	switch s := msg.String(); {
@@ -494,6 +497,8 @@ func (m Model) updateLesson(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		// Beside the lesson, the map takes the workspace's place (and gives it back).
 		m.nodeMap.beside = !m.nodeMap.beside
 		m.revealSelected()
+	case key.Matches(msg, keys.Services):
+		return m.openServices(screenLesson)
 	case m.split() && m.nodeMap.beside && (s == "tab" || key.Matches(msg, keys.MapOpen)):
 		return m.showInWorkspace()
 	case m.split() && m.nodeMap.beside && mapArrow(msg):
@@ -608,6 +613,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.openCommandBar("")
 	case key.Matches(msg, keys.Nodes):
 		return m.openNodeMap(screenWorkspace)
+	case key.Matches(msg, keys.Services):
+		return m.openServices(screenWorkspace)
 	case key.Matches(msg, keys.Shell):
 		if p := m.selectedPod(); p != nil && m.opts.Program != "" {
 			return m, runInTerminal(m.opts.Program, "-n", p.Namespace, "exec", "-it", p.Name, "-c", p.Spec.Containers[0].Name, "--", "sh")

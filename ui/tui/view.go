@@ -25,14 +25,15 @@ func (m Model) View() tea.View {
 
 func (m Model) render() string {
 	if m.showHelp {
-		return strings.Join(m.fit(m.renderHelp(), m.height), "\n")
+		return strings.Join(m.fitLines(m.renderHelpOverlay(), m.height), "\n")
 	}
 	var out []string
 	out = append(out, m.titleLine())
 	switch m.screen {
 	case screenHome:
-		out = append(out, m.renderHome()...)
+		// The chapters scroll in the rows the title and the footer leave.
 		footer := m.footer()
+		out = append(out, m.renderHome(m.height-len(out)-len(footer))...)
 		out = append(m.fit(out, m.height-len(footer)), footer...)
 		return strings.Join(m.fitLines(out, m.height), "\n")
 	case screenLesson:
@@ -48,6 +49,11 @@ func (m Model) render() string {
 	case screenNodes:
 		footer := m.footer()
 		out = append(out, m.nodeMapBody(m.width, m.height-len(out)-len(footer))...)
+		out = append(out, footer...)
+		return strings.Join(m.fitLines(out, m.height), "\n")
+	case screenServices:
+		footer := m.footer()
+		out = append(out, m.servicesBody(m.width, m.height-len(out)-len(footer))...)
 		out = append(out, footer...)
 		return strings.Join(m.fitLines(out, m.height), "\n")
 	}
@@ -115,6 +121,9 @@ func (m Model) titleLine() string {
 	}
 	if m.screen == screenNodes {
 		about = fmt.Sprintf("node map · %s · pods of namespace %s", plural(len(m.nodeMap.nodes), "node"), m.opts.Namespace)
+	}
+	if m.screen == screenServices {
+		about = fmt.Sprintf("services · namespace %s · %s", m.opts.Namespace, plural(len(m.svc.services), "service"))
 	}
 	left := m.styles.Title.Render("podlab") + "  " + m.styles.Dim.Render(about)
 	right := m.styles.Dim.Render("? help  q quit")
@@ -264,7 +273,7 @@ func (m Model) podEvents(p *corev1.Pod) []string {
 
 func (m Model) footer() []string {
 	var lines []string
-	if (m.screen == screenLesson && !m.split()) || m.screen == screenNodes {
+	if (m.screen == screenLesson && !m.split()) || m.screen == screenNodes || m.screen == screenServices {
 		// The lesson and the map have no detail pane: the commands' output shows here.
 		lines = append(lines, m.flashLines()...)
 	}
@@ -277,9 +286,9 @@ func (m Model) footer() []string {
 		}
 		lines = append(lines, m.input.View())
 	case m.err != "":
-		lines = append(lines, m.styles.Error.Render("error: "+m.err))
+		lines = append(lines, m.styles.Error.Render("error: "+oneLine(m.err)))
 	case m.watchErr != "":
-		lines = append(lines, m.styles.Waiting.Render("lost the lab's API, retrying: "+m.watchErr))
+		lines = append(lines, m.styles.Waiting.Render("lost the lab's API, retrying: "+oneLine(m.watchErr)))
 	}
 	switch m.screen {
 	case screenLesson:
@@ -291,10 +300,13 @@ func (m Model) footer() []string {
 		case m.split():
 			hint = "A apply • h hint • S solution • j/k scroll • ↑/↓ pod • tab view • m node map • R reset • n next • E edit+apply • C copy • w workspace • esc chapters"
 		}
-		lines = append(lines, m.styles.Dim.Render(hint))
+		lines = append(lines, m.styles.Dim.Render(fitHints(hint, " • ", m.width)))
 	case screenHome:
+		lines = append(lines, m.styles.Dim.Render(fitHints(homeHint, " · ", m.width)))
 	case screenNodes:
 		lines = append(lines, m.help.ShortHelpView(keys.NodeMapHelp()))
+	case screenServices:
+		lines = append(lines, m.help.ShortHelpView(keys.ServicesHelp()))
 	default:
 		short := keys.ShortHelp()
 		if m.learning() {
@@ -302,7 +314,8 @@ func (m Model) footer() []string {
 		}
 		lines = append(lines, m.help.ShortHelpView(short))
 	}
-	return lines
+	// The screen's own rows come first: a footer never takes the whole window.
+	return lastLines(lines, max(1, m.height-1))
 }
 
 // flashMax is how many lines of a command's output the lesson screen shows.
@@ -375,7 +388,7 @@ func plural(n int, noun string) string {
 
 func (m Model) renderHelp() []string {
 	lines := []string{m.styles.Title.Render("podlab — keys"), ""}
-	lines = append(lines, strings.Split(m.help.FullHelpView(keys.FullHelp()), "\n")...)
+	lines = append(lines, strings.Split(m.fullHelp(), "\n")...)
 	if m.learning() {
 		lines = append(lines, "", "In a lesson: j/k scroll · A apply its manifests · E edit them first · C copy them",
 			"  h next hint · S twice for the solution · R reset the exercise · n next chapter",
@@ -385,6 +398,9 @@ func (m Model) renderHelp() []string {
 	lines = append(lines, "", "On the node map (m): ↑/↓ pod · ←/→ node · j/k scroll · n why? · m/esc back",
 		"  enter shows the pod in the workspace · : command (label node, taint node…)",
 		fmt.Sprintf("  kubernetes.io/* labels fold to a count; %d columns or wider show them dimmed", splitWidth))
+	lines = append(lines, "", "On the Service view (v): ↑/↓ Service · ←/→ endpoint · enter pod · v/esc back",
+		"  endpoints ready and not ready as their EndpointSlices say, with the connections",
+		"  the lab's proxy forwarded to each (pod-to-pod by pod IP is not counted)")
 	lines = append(lines, "", "In the command bar (:), type kubectl commands without \"kubectl\":",
 		"  get pods -o wide · describe pod web · logs web · delete pod web",
 		"  tab completes verbs, resource types and pod names (again: the next one);",
@@ -413,7 +429,8 @@ func (m Model) fitLines(lines []string, n int) []string {
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = ansi.Truncate(l, m.width, "…")
+		// One line each, or the window would scroll and lose its first lines.
+		out[i] = ansi.Truncate(oneLine(l), m.width, "…")
 	}
 	return out
 }

@@ -31,9 +31,7 @@ const EventSource = "deployment-controller"
 var labclockSeconds = labclock.Seconds
 
 // Recorder records events (runtime/events' Recorder implements it).
-type Recorder interface {
-	Event(obj api.Object, fieldPath, eventType, reason, message string)
-}
+type Recorder = reconcile.Recorder
 
 // Option configures a Controller.
 type Option func(*Controller)

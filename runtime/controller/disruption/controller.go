@@ -3,23 +3,21 @@ package disruption
 import (
 	"context"
 	"fmt"
-	"log"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	policylisters "k8s.io/client-go/listers/policy/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
 	"github.com/podlab/podlab/runtime/api"
+	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 // Name is the controller's name, as kube-controller-manager's.
@@ -29,9 +27,7 @@ const Name = "disruption-controller"
 const EventSource = "controllermanager"
 
 // Recorder records events (runtime/events' Recorder implements it).
-type Recorder interface {
-	Event(obj api.Object, fieldPath, eventType, reason, message string)
-}
+type Recorder = reconcile.Recorder
 
 // Option configures a Controller.
 type Option func(*Controller)
@@ -45,10 +41,15 @@ type Controller struct {
 	client kubernetes.Interface
 	pdbs   policylisters.PodDisruptionBudgetLister
 	pods   corelisters.PodLister
+	// The controllers whose scale a budget over their pods counts from.
+	rcs    corelisters.ReplicationControllerLister
+	rss    appslisters.ReplicaSetLister
+	deps   appslisters.DeploymentLister
+	sss    appslisters.StatefulSetLister
 	synced []cache.InformerSynced
 	rec    Recorder
 	clock  clock.PassiveClock
-	queue  workqueue.TypedRateLimitingInterface[string]
+	queue  *reconcile.Queue[string]
 }
 
 // New returns a controller reading budgets and pods from factory's
@@ -56,15 +57,20 @@ type Controller struct {
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts ...Option) (*Controller, error) {
 	pdbInf := factory.Policy().V1().PodDisruptionBudgets()
 	podInf := factory.Core().V1().Pods()
+	rcInf := factory.Core().V1().ReplicationControllers()
+	rsInf := factory.Apps().V1().ReplicaSets()
+	depInf := factory.Apps().V1().Deployments()
+	ssInf := factory.Apps().V1().StatefulSets()
 	c := &Controller{
 		client: client,
 		pdbs:   pdbInf.Lister(),
 		pods:   podInf.Lister(),
+		rcs:    rcInf.Lister(),
+		rss:    rsInf.Lister(),
+		deps:   depInf.Lister(),
+		sss:    ssInf.Lister(),
 		clock:  clock.RealClock{},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "disruption"},
-		),
+		queue:  reconcile.NewQueue[string](Name),
 	}
 	for _, o := range opts {
 		o(c)
@@ -84,7 +90,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	if err != nil {
 		return nil, fmt.Errorf("%s: watching pods: %w", Name, err)
 	}
-	c.synced = []cache.InformerSynced{pdbReg.HasSynced, podReg.HasSynced}
+	c.synced = []cache.InformerSynced{pdbReg.HasSynced, podReg.HasSynced,
+		rcInf.Informer().HasSynced, rsInf.Informer().HasSynced, depInf.Informer().HasSynced, ssInf.Informer().HasSynced}
 	return c, nil
 }
 
@@ -127,29 +134,7 @@ func (c *Controller) budgetsOf(pod *corev1.Pod) []*policyv1.PodDisruptionBudget 
 
 // Run keeps the budgets until ctx ends. The caller starts the informer factory.
 func (c *Controller) Run(ctx context.Context) error {
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return nil
-	}
-	go wait.UntilWithContext(ctx, c.work, time.Second)
-	<-ctx.Done()
-	return nil
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for {
-		key, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, key); err != nil && ctx.Err() == nil {
-			log.Printf("%s: budget %s, will retry: %v", Name, key, err)
-			c.queue.AddRateLimited(key)
-		} else {
-			c.queue.Forget(key)
-		}
-		c.queue.Done(key)
-	}
+	return c.queue.Run(ctx, 1, c.sync, c.synced...)
 }
 
 func (c *Controller) event(obj api.Object, eventType, reason, message string) {

@@ -52,7 +52,7 @@ func (c *Controller) trySync(ctx context.Context, pdb *policyv1.PodDisruptionBud
 	if len(pods) == 0 {
 		c.event(pdb, corev1.EventTypeNormal, "NoPods", "No matching pods found")
 	}
-	expected, desired, unmanaged, err := expectedPodCount(pdb, pods)
+	expected, desired, unmanaged, err := c.expectedPodCount(pdb, pods)
 	if err != nil {
 		c.event(pdb, corev1.EventTypeWarning, "CalculateExpectedPodCountFailed", fmt.Sprintf("Failed to calculate the number of expected pods: %v", err))
 		return err
@@ -87,13 +87,12 @@ func (c *Controller) podsOf(pdb *policyv1.PodDisruptionBudget) ([]*corev1.Pod, e
 
 // expectedPodCount is upstream's getExpectedPodCount: a numeric minAvailable
 // expects every matching pod and desires that many healthy; maxUnavailable
-// and a percentage count from the pods' controllers' scale. The lab serves
-// no controller with a scale yet, so a pod with a controller fails the
-// sync, and pods without one (reported unmanaged) are left out.
-func expectedPodCount(pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod) (expected, desired int32, unmanaged bool, err error) {
+// and a percentage count from the pods' controllers' scale (finders.go);
+// pods without a controller (reported unmanaged) are left out.
+func (c *Controller) expectedPodCount(pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod) (expected, desired int32, unmanaged bool, err error) {
 	switch {
 	case pdb.Spec.MaxUnavailable != nil:
-		if expected, unmanaged, err = expectedScale(pods); err != nil {
+		if expected, unmanaged, err = c.expectedScale(pods); err != nil {
 			return
 		}
 		var maxUnavailable int
@@ -104,7 +103,7 @@ func expectedPodCount(pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod) (ex
 	case pdb.Spec.MinAvailable != nil && pdb.Spec.MinAvailable.Type == intstr.Int:
 		desired, expected = pdb.Spec.MinAvailable.IntVal, int32(len(pods))
 	case pdb.Spec.MinAvailable != nil:
-		if expected, unmanaged, err = expectedScale(pods); err != nil {
+		if expected, unmanaged, err = c.expectedScale(pods); err != nil {
 			return
 		}
 		var minAvailable int
@@ -114,20 +113,6 @@ func expectedPodCount(pdb *policyv1.PodDisruptionBudget, pods []*corev1.Pod) (ex
 		desired = int32(minAvailable)
 	}
 	return
-}
-
-// expectedScale sums the scale of the pods' controllers (upstream's
-// getExpectedScale), none of which the lab serves yet.
-func expectedScale(pods []*corev1.Pod) (int32, bool, error) {
-	unmanaged := false
-	for _, pod := range pods {
-		if metav1.GetControllerOf(pod) == nil {
-			unmanaged = true
-			continue
-		}
-		return 0, unmanaged, fmt.Errorf("found no controllers for pod %q", pod.Name)
-	}
-	return 0, unmanaged, nil
 }
 
 // countHealthy counts the Ready pods neither terminating nor evicted

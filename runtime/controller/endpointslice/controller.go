@@ -37,7 +37,7 @@ type Controller struct {
 	slices   discoverylisters.EndpointSliceLister
 	synced   []cache.InformerSynced
 	triggers *endpointutil.TriggerTimeTracker
-	expect   expectations
+	expect   *endpointutil.SliceTracker
 	queue    *reconcile.Queue[string]
 }
 
@@ -49,6 +49,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 	nodeInf := factory.Core().V1().Nodes()
 	sliceInf := factory.Discovery().V1().EndpointSlices()
 	c := &Controller{
+		expect:   endpointutil.NewSliceTracker(),
 		client:   client,
 		services: svcInf.Lister(),
 		pods:     podInf.Lister(),
@@ -152,7 +153,7 @@ func (c *Controller) sliceDeleted(obj any) {
 		obj = d.Obj
 	}
 	if s, ok := obj.(*discoveryv1.EndpointSlice); ok {
-		c.expect.forget(s.Namespace+"/"+s.Labels[discoveryv1.LabelServiceName], s.Name)
+		c.expect.Forget(s.Namespace+"/"+s.Labels[discoveryv1.LabelServiceName], s.Name)
 	}
 	c.sliceChanged(obj)
 }

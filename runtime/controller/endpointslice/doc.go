@@ -24,9 +24,9 @@
 // headless Service, and annotated with endpoints.kubernetes.io/last-change-trigger-time
 // when written. Only slices whose content changes are written; slices of
 // this controller the Service no longer needs are deleted. Services
-// without a selector, and ExternalName ones, get no slices from it (the
-// mirroring controller, which the lab does not run, copies hand-made
-// Endpoints upstream).
+// without a selector, and ExternalName ones, get no slices from it
+// (runtime/controller/endpointslicemirroring copies their hand-made
+// Endpoints into slices, as upstream's mirroring controller does).
 //
 // It follows Services, pods, nodes and EndpointSlices through client-go
 // informers.

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,11 +15,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/podlab/podlab/runtime/controller/endpointutil"
-	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
 var everything = labels.Everything()
@@ -33,7 +30,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return nil
 	}
-	if err := c.expect.fresh(key, c.slices); err != nil {
+	if err := c.expect.Fresh(key, c.slices); err != nil {
 		// Upstream's StaleInformerCache: acting on a cache that has not
 		// seen our own last writes would make duplicates.
 		return err
@@ -50,7 +47,11 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		// collector (they are owned by it); the lab deletes them itself
 		// so they go even while no collector runs.
 		c.triggers.Forget(ns, name)
-		return c.deleteAll(ctx, key, existing)
+		if err := c.deleteAll(ctx, key, existing); err != nil {
+			return err
+		}
+		c.expect.ForgetOwner(key)
+		return nil
 	} else if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func (c *Controller) write(ctx context.Context, key string, svc *corev1.Service,
 	if err != nil {
 		return err
 	}
-	c.expect.wrote(key, written.Name, written.Generation)
+	c.expect.Wrote(key, written.Name, written.Generation)
 	return nil
 }
 
@@ -157,7 +158,7 @@ func (c *Controller) deleteAll(ctx context.Context, key string, ss []*discoveryv
 		if err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
-		c.expect.wrote(key, s.Name, deleted)
+		c.expect.Deleted(key, s.Name)
 	}
 	return nil
 }
@@ -296,57 +297,4 @@ func chunk(eps []discoveryv1.Endpoint) [][]discoveryv1.Endpoint {
 		eps = eps[MaxEndpointsPerSlice:]
 	}
 	return append(out, eps)
-}
-
-// errStale is upstream's StaleInformerCache error; the sync is retried
-// without a log line.
-var errStale = fmt.Errorf("the EndpointSlice informer cache is out of date: %w", reconcile.ErrStale)
-
-// deleted is the generation expected of a slice the controller deleted.
-const deleted = -1
-
-// expectations remember, per Service, the generation of each slice the
-// controller last wrote (or that it deleted it), so a sync waits for the
-// informer to catch up (upstream's endpointSliceTracker).
-type expectations struct {
-	mu  sync.Mutex
-	gen map[string]map[string]int64
-}
-
-func (e *expectations) wrote(key, slice string, generation int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.gen == nil {
-		e.gen = map[string]map[string]int64{}
-	}
-	if e.gen[key] == nil {
-		e.gen[key] = map[string]int64{}
-	}
-	e.gen[key][slice] = generation
-}
-
-// forget drops the expectation of a slice that is gone.
-func (e *expectations) forget(key, slice string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	delete(e.gen[key], slice)
-}
-
-// fresh errs while the cache has not seen a write for key; seen writes
-// are forgotten.
-func (e *expectations) fresh(key string, lister discoverylisters.EndpointSliceLister) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	ns, _, _ := cache.SplitMetaNamespaceKey(key)
-	for name, gen := range e.gen[key] {
-		s, err := lister.EndpointSlices(ns).Get(name)
-		switch {
-		case gen == deleted && apierrors.IsNotFound(err):
-		case gen != deleted && err == nil && s.Generation >= gen:
-		default:
-			return fmt.Errorf("%w (slice %s/%s)", errStale, ns, name)
-		}
-		delete(e.gen[key], name)
-	}
-	return nil
 }

@@ -27,9 +27,7 @@ const Name = "node-lifecycle-controller"
 const EventSource = "node-controller"
 
 // Recorder records events (runtime/events' Recorder implements it).
-type Recorder interface {
-	Event(obj api.Object, fieldPath, eventType, reason, message string)
-}
+type Recorder = reconcile.Recorder
 
 // Option configures a Controller.
 type Option func(*Controller)

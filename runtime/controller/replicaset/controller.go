@@ -13,7 +13,6 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
@@ -31,9 +30,7 @@ const burstReplicas = 500
 const workers = 2
 
 // Recorder records events (runtime/events' Recorder implements it).
-type Recorder interface {
-	Event(obj api.Object, fieldPath, eventType, reason, message string)
-}
+type Recorder = reconcile.Recorder
 
 // Option configures a Controller.
 type Option func(*Controller)
@@ -49,7 +46,7 @@ type Controller struct {
 	pods   corelisters.PodLister
 	synced []cache.InformerSynced
 	rec    Recorder
-	exp    *expectations
+	exp    *reconcile.Expectations
 	now    func() time.Time
 	queue  *reconcile.Queue[string]
 }
@@ -73,7 +70,7 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		kind:   k,
 		sets:   k.informer.GetIndexer(),
 		pods:   podInf.Lister(),
-		exp:    newExpectations(),
+		exp:    reconcile.NewExpectations(),
 		now:    time.Now,
 		queue:  reconcile.NewQueue[string](k.name + " controller"),
 	}
@@ -85,7 +82,7 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
 		DeleteFunc: func(obj any) {
 			if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-				c.exp.forget(key)
+				c.exp.Forget(key)
 				c.queue.Add(key)
 			}
 		},
@@ -163,7 +160,7 @@ func (c *Controller) addPod(obj any) {
 	if ref := metav1.GetControllerOf(pod); ref != nil {
 		if s := c.resolve(pod.Namespace, ref); s != nil {
 			key := s.Namespace + "/" + s.Name
-			c.exp.creationObserved(key)
+			c.exp.CreationObserved(key)
 			c.queue.Add(key)
 		}
 		return
@@ -230,7 +227,7 @@ func (c *Controller) deletePod(obj any) {
 		return
 	}
 	key := s.Namespace + "/" + s.Name
-	c.exp.deletionObserved(key, podKey(pod))
+	c.exp.DeletionObserved(key, podKey(pod))
 	c.queue.Add(key)
 }
 

@@ -30,14 +30,14 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	if !ok {
-		c.exp.forget(key)
+		c.exp.Forget(key)
 		return nil
 	}
 	s := c.kind.convert(obj)
 	if s == nil {
 		return nil
 	}
-	needsSync := c.exp.satisfied(key)
+	needsSync := c.exp.Satisfied(key)
 	sel, err := metav1.LabelSelectorAsSelector(s.Spec.Selector)
 	if err != nil || sel.Empty() {
 		return nil // validation refuses it; upstream logs and skips it
@@ -168,12 +168,12 @@ func (c *Controller) manage(ctx context.Context, key string, s *set, owned []*co
 	switch {
 	case diff < 0:
 		n := min(-diff, burstReplicas)
-		c.exp.expectCreations(key, n)
+		c.exp.Expect(key, n, nil)
 		created, err := slowStartBatch(n, 1, func() error { return c.createPod(ctx, s) })
 		// The creations that were not tried or failed will never be
 		// observed: take them off the expectations.
 		for range n - created {
-			c.exp.creationObserved(key)
+			c.exp.CreationObserved(key)
 		}
 		return err
 	case diff > 0:
@@ -183,14 +183,14 @@ func (c *Controller) manage(ctx context.Context, key string, s *set, owned []*co
 		for i, p := range victims {
 			keys[i] = podKey(p)
 		}
-		c.exp.expectDeletions(key, keys)
+		c.exp.Expect(key, 0, keys)
 		var mu sync.Mutex
 		var errs []error
 		var wg sync.WaitGroup
 		for _, p := range victims {
 			wg.Go(func() {
 				if err := c.deletePodOf(ctx, s, p); err != nil {
-					c.exp.deletionObserved(key, podKey(p))
+					c.exp.DeletionObserved(key, podKey(p))
 					if !apierrors.IsNotFound(err) {
 						mu.Lock()
 						errs = append(errs, err)

@@ -12,7 +12,6 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/podlab/podlab/runtime/api"
 	"github.com/podlab/podlab/runtime/controller/reconcile"
 )
 
@@ -23,9 +22,7 @@ const Name = "taint-eviction-controller"
 const workers = 4
 
 // Recorder records events (runtime/events' Recorder implements it).
-type Recorder interface {
-	Event(obj api.Object, fieldPath, eventType, reason, message string)
-}
+type Recorder = reconcile.Recorder
 
 // Controller evicts the pods that NoExecute taints repel.
 type Controller struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -36,84 +34,73 @@ type ProxyService struct {
 	Port int    `json:"port"`
 	// ClientIP sticks each client to one endpoint (sessionAffinity ClientIP).
 	ClientIP bool `json:"clientIP,omitempty"`
+	// ClientIPTimeout is sessionAffinityConfig.clientIP.timeoutSeconds: how
+	// long a client's endpoint is kept after its last connection (0: the
+	// upstream default, 10800).
+	ClientIPTimeout int `json:"clientIPTimeoutSeconds,omitempty"`
 	// Endpoints are the ready endpoints, "ip:port".
 	Endpoints []string `json:"endpoints"`
 }
 
-// Balancer picks a service's endpoints: round robin, or by client IP.
-type Balancer struct {
-	next atomic.Uint64
-}
-
-// Pick orders the endpoints to try for a client: the first is the choice,
-// the rest are fallbacks when it cannot be reached.
-func (b *Balancer) Pick(s ProxyService, client netip.Addr) []string {
-	n := len(s.Endpoints)
-	if n == 0 {
-		return nil
-	}
-	var first int
-	if s.ClientIP {
-		h := fnv.New32a()
-		h.Write(client.AsSlice())
-		first = int(h.Sum32() % uint32(n))
-	} else {
-		first = int(b.next.Add(1)-1) % n
-	}
-	out := make([]string, 0, n)
-	for i := range n {
-		out = append(out, s.Endpoints[(first+i)%n])
-	}
-	return out
-}
-
 // Forward connects conn to the first reachable of endpoints and copies
 // both ways until either side closes; none reachable resets conn.
-func Forward(conn net.Conn, endpoints []string) {
+func Forward(conn net.Conn, endpoints []string) { ForwardCounted(conn, endpoints, nil) }
+
+// ForwardCounted is Forward counting the connection in c (nil: not
+// counted; proxy_stats.go).
+func ForwardCounted(conn net.Conn, endpoints []string, c *ServiceCounter) {
 	defer conn.Close()
 	var up net.Conn
+	var to string
 	for _, ep := range endpoints {
-		c, err := net.DialTimeout("tcp", ep, 2*time.Second)
+		u, err := net.DialTimeout("tcp", ep, 2*time.Second)
 		if err == nil {
-			up = c
+			up, to = u, ep
 			break
 		}
+		c.failed(ep)
 	}
 	if up == nil {
 		// No endpoint: refuse as kube-proxy does (a reset, not a hang).
+		c.refusedConn()
 		if tc, ok := conn.(*net.TCPConn); ok {
 			tc.SetLinger(0)
 		}
 		return
 	}
 	defer up.Close()
+	c.opened(to)
+	var in, out int64
 	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src)
+	pipe := func(dst, src net.Conn, n *int64) {
+		*n, _ = io.Copy(dst, src)
 		if tc, ok := dst.(*net.TCPConn); ok {
 			tc.CloseWrite()
 		}
 		done <- struct{}{}
 	}
-	go pipe(up, conn)
-	go pipe(conn, up)
+	go pipe(up, conn, &in)
+	go pipe(conn, up, &out)
 	<-done
 	<-done
+	c.closed(to, in, out)
 }
 
 // proxyMain is the lab's service proxy and DNS server, one container per
-// lab: `podlab-proxy --table FILE --cidr CIDR --dns IP`. Every address of
+// lab: `podlab-proxy --table FILE --cidr CIDR --dns IP [--stats FILE]`. Every address of
 // CIDR is made its own (a local route on the loopback); it listens on each
 // service port on every address and forwards a connection to one of the
 // ready endpoints of the service whose cluster IP the client dialled. The
 // table is re-read whenever the file changes (it is polled every 100 ms).
 // DNS queries to IP:53 (UDP and TCP) are answered from the table's names;
-// anything else is refused — the lab is offline.
+// anything else is refused — the lab is offline. With --stats, the
+// connections forwarded are counted and published there (proxy_stats.go).
 func proxyMain(argv []string) int {
 	fs := flag.NewFlagSet(argv[0], flag.ContinueOnError)
 	table := fs.String("table", "/run/podlab/proxy.json", "the table the control plane writes")
 	cidr := fs.String("cidr", "", "the service range to own")
 	dnsIP := fs.String("dns", "", "the DNS server's address (in the range)")
+	stats := fs.String("stats", "", "the file to publish the traffic counts in (proxy_stats.go)")
 	if err := fs.Parse(argv[1:]); err != nil {
 		return 2
 	}
@@ -128,7 +115,10 @@ func proxyMain(argv []string) int {
 			return fail(argv[0], "owning %s: %v", p, err)
 		}
 	}
-	px := &proxy{listeners: map[int]net.Listener{}, services: map[string]ProxyService{}, balancers: map[string]*Balancer{}}
+	px := &proxy{listeners: map[int]net.Listener{}, services: map[string]ProxyService{}, balancers: map[string]*Balancer{}, traffic: NewTraffic(time.Now())}
+	if *stats != "" {
+		go px.publishTraffic(*stats, nil)
+	}
 	if *dnsIP != "" {
 		if err := px.serveDNS(*dnsIP); err != nil {
 			return fail(argv[0], "DNS on %s: %v", *dnsIP, err)
@@ -153,6 +143,7 @@ type proxy struct {
 	services  map[string]ProxyService // by ip:port
 	balancers map[string]*Balancer
 	names     map[string][]string
+	traffic   *Traffic // the counts (proxy_stats.go)
 }
 
 func (p *proxy) load(path string) error {
@@ -221,10 +212,12 @@ func (p *proxy) accept(ln net.Listener) {
 		}
 		p.mu.Unlock()
 		var eps []string
+		var counter *ServiceCounter
 		if ok {
 			eps = b.Pick(s, remote.AddrPort().Addr().Unmap())
+			counter = p.traffic.Service(key, s)
 		}
-		go Forward(conn, eps)
+		go ForwardCounted(conn, eps, counter)
 	}
 }
 

@@ -3,6 +3,7 @@ package box
 import (
 	"net/netip"
 	"testing"
+	"time"
 )
 
 // query builds a DNS query for name and type.
@@ -73,5 +74,73 @@ func TestBalancer(t *testing.T) {
 	}
 	if b.Pick(ProxyService{}, netip.Addr{}) != nil {
 		t.Error("no endpoints picked something")
+	}
+}
+
+// With ClientIP, a client keeps its endpoint while other endpoints come and
+// go, moves only when its own leaves, and is balanced afresh once it has
+// been away for the timeout; different clients spread over the endpoints.
+func TestBalancerClientIPTable(t *testing.T) {
+	now := time.Unix(1000, 0)
+	b := Balancer{Now: func() time.Time { return now }}
+	s := ProxyService{ClientIP: true, ClientIPTimeout: 60, Endpoints: []string{"a:80", "b:80", "c:80"}}
+	one, two := netip.MustParseAddr("172.18.0.9"), netip.MustParseAddr("172.18.0.10")
+	first := b.Pick(s, one)[0]
+	if got := b.Pick(s, two)[0]; got == first {
+		t.Errorf("two new clients both went to %s, want round robin between them", got)
+	}
+	// Endpoints come and go: the client stays where it was.
+	for _, eps := range [][]string{{"a:80", "b:80", "c:80", "d:80"}, {"d:80", "c:80", "b:80", "a:80", "e:80"}, {first, "z:80"}} {
+		s.Endpoints = eps
+		now = now.Add(30 * time.Second) // within the timeout of the last connection
+		if got := b.Pick(s, one); got[0] != first || len(got) != len(eps) {
+			t.Errorf("endpoints %v: client went to %v, want %s first", eps, got, first)
+		}
+	}
+	// Its endpoint leaves: it moves, and stays on the new one.
+	s.Endpoints = []string{"x:80", "y:80", "z:80"}
+	moved := b.Pick(s, one)[0]
+	for range 4 {
+		if got := b.Pick(s, one)[0]; got != moved {
+			t.Errorf("after its endpoint left, the client went to %s then %s", moved, got)
+		}
+	}
+	// The endpoint coming back does not take the client back.
+	s.Endpoints = append(s.Endpoints, first)
+	if got := b.Pick(s, one)[0]; got != moved {
+		t.Errorf("client went back to %s, want it to stay on %s", got, moved)
+	}
+	// Away for the timeout: the record is reaped and the next pick is the
+	// round robin's. The counter stands at k; the expired client must get
+	// endpoint k, not its old one.
+	now = now.Add(60 * time.Second)
+	next := s.Endpoints[int(b.next.Load()%uint64(len(s.Endpoints)))]
+	if got := b.Pick(s, one)[0]; got != next {
+		t.Errorf("after the timeout the client got %s, want the round robin's %s", got, next)
+	}
+	if next == moved {
+		t.Fatalf("test is not telling: round robin lands on the old endpoint %s", moved)
+	}
+	if len(b.affinity) != 1 {
+		t.Errorf("table holds %d clients after the other expired, want 1", len(b.affinity))
+	}
+}
+
+// The table's default timeout is upstream's three hours.
+func TestBalancerClientIPDefaultTimeout(t *testing.T) {
+	now := time.Unix(1000, 0)
+	b := Balancer{Now: func() time.Time { return now }}
+	s := ProxyService{ClientIP: true, Endpoints: []string{"a:80", "b:80"}}
+	c := netip.MustParseAddr("172.18.0.9")
+	first := b.Pick(s, c)[0]
+	b.Pick(s, netip.MustParseAddr("172.18.0.10")) // moves the round robin on
+	now = now.Add(10799 * time.Second)
+	if got := b.Pick(s, c)[0]; got != first {
+		t.Errorf("within 10800 s the client moved to %s from %s", got, first)
+	}
+	now = now.Add(10800 * time.Second)
+	b.Pick(s, netip.MustParseAddr("172.18.0.11"))
+	if _, ok := b.affinity[c]; ok {
+		t.Error("the client's record outlived 10800 s away")
 	}
 }

@@ -28,6 +28,7 @@ type webConfig struct {
 	healthz     string
 	failAfter   time.Duration
 	readyAfter  time.Duration
+	startDelay  time.Duration
 	pidFile     string
 	serverName  string
 	startedAt   time.Time
@@ -38,7 +39,10 @@ type webConfig struct {
 // webMain is an agnhost-like test server: files from --dir, /healthz (which
 // starts failing after --fail-after, like the upstream liveness demo),
 // /readyz (ready after --ready-after), /hostname, /echo, /headers, /exit.
-// SIGTERM or SIGQUIT (or `web quit`) stops it gracefully.
+// --start-delay makes it warm up before it listens at all, as a real app
+// loading its state does (connections are refused until then).
+// SIGTERM or SIGQUIT (or `web quit`) stops it gracefully: it stops
+// accepting at once and lets the requests in flight finish.
 func webMain(argv []string) int {
 	if len(argv) > 1 && argv[1] == "quit" {
 		return signalPIDFile(argv[0], "/tmp/web.pid", syscall.SIGQUIT)
@@ -68,6 +72,7 @@ func webMain(argv []string) int {
 	fs.StringVar(&cfg.healthz, "healthz", "/healthz", "health endpoint path")
 	fs.DurationVar(&cfg.failAfter, "fail-after", defaultFail, "start failing the health endpoint after this long (0: never)")
 	fs.DurationVar(&cfg.readyAfter, "ready-after", 0, "report ready on /readyz only after this long")
+	fs.DurationVar(&cfg.startDelay, "start-delay", 0, "wait this long (real time) before listening")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -140,6 +145,15 @@ func serve(cfg webConfig) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, cfg.quitSignals...)
 	signal.Ignore(syscall.SIGHUP) // reload: nothing to reload
+	if cfg.startDelay > 0 {
+		logger.Printf("%s starting: listening in %s", cfg.serverName, cfg.startDelay)
+		select {
+		case <-time.After(cfg.startDelay):
+		case sig := <-sigs:
+			logger.Printf("received %v before listening, exiting", sig)
+			return 0
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Printf("%s listening on :%d, serving %s", cfg.serverName, cfg.port, cfg.dir)

@@ -3,6 +3,8 @@ package kubectl
 import (
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +27,7 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 	var selector string
 	var all, force, now, wait, ignoreNotFound, recursive bool
 	var grace int64
+	var cascade string
 	c := &cobra.Command{
 		Use:   "delete ([-f FILENAME] | TYPE [(NAME | -l label | --all)])",
 		Short: "Delete resources by file names, stdin, resources and names, or by resources and label selector",
@@ -80,8 +83,11 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 			// kubectl's default --cascade=background: dependents go in the
 			// background, whatever the kind's default (core/v1 RCs and
 			// batch/v1 jobs would orphan theirs).
-			background := metav1.DeletePropagationBackground
-			opts := metav1.DeleteOptions{PropagationPolicy: &background}
+			policy, err := parseCascade(kc.Stderr, cascade)
+			if err != nil {
+				return err
+			}
+			opts := metav1.DeleteOptions{PropagationPolicy: &policy}
 			if cmd.Flags().Changed("grace-period") && grace >= 0 {
 				g := grace
 				// kubectl: --grace-period=0 without --force means 1 s.
@@ -140,8 +146,34 @@ func (kc *kubectl) deleteCommand() *cobra.Command {
 	c.Flags().BoolVar(&now, "now", false, "If true, resources are signaled for immediate shutdown (same as --grace-period=1)")
 	c.Flags().BoolVar(&wait, "wait", true, "If true, wait for resources to be gone before returning")
 	c.Flags().BoolVar(&ignoreNotFound, "ignore-not-found", false, "Treat \"resource not found\" as a successful delete")
+	c.Flags().StringVar(&cascade, "cascade", "background", `Must be "background", "orphan", or "foreground". Selects the deletion cascading strategy for the dependents (e.g. Pods created by a ReplicationController). Defaults to background.`)
+	c.Flags().Lookup("cascade").NoOptDefVal = "background"
 	c.Flags().Int64Var(&grace, "grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully. Ignored if negative. Set to 1 for immediate shutdown. Can only be set to 0 when --force is true (force deletion)")
 	return c
+}
+
+// parseCascade is kubectl's parseCascadingFlag: background, foreground or
+// orphan; the deprecated booleans mean background (true) and orphan
+// (false), with kubectl's warning.
+func parseCascade(stderr io.Writer, v string) (metav1.DeletionPropagation, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		switch v {
+		case "orphan":
+			return metav1.DeletePropagationOrphan, nil
+		case "foreground":
+			return metav1.DeletePropagationForeground, nil
+		case "background":
+			return metav1.DeletePropagationBackground, nil
+		}
+		return metav1.DeletePropagationBackground, fmt.Errorf(`invalid cascade value (%v). Must be "background", "foreground", or "orphan"`, v)
+	}
+	if b {
+		fmt.Fprintf(stderr, "warning: --cascade=%v is deprecated (boolean value) and can be replaced with --cascade=%s.\n", v, "background")
+		return metav1.DeletePropagationBackground, nil
+	}
+	fmt.Fprintf(stderr, "warning: --cascade=%v is deprecated (boolean value) and can be replaced with --cascade=%s.\n", v, "orphan")
+	return metav1.DeletePropagationOrphan, nil
 }
 
 // fromNamespace is how kubectl (1.33 and later) says where an object was

@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/spf13/cobra"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
@@ -122,23 +121,9 @@ func (kc *kubectl) describeOne(cmd *cobra.Command, cl client.Interface, res api.
 		}
 	}
 	events = append(events, kubelets...)
-	var related *printers.Related
-	if res.Name == api.Nodes.Name {
-		related = &printers.Related{}
-		pods, _, err := cl.List(ctx, api.Pods, "", metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", o.GetName()).String()})
-		if err != nil {
-			return err
-		}
-		for _, p := range pods {
-			related.Pods = append(related.Pods, *p.(*corev1.Pod))
-		}
-		// kubectl shows the node's heartbeat; a node without one shows <unset>.
-		switch lease, err := cl.Get(ctx, api.Leases, corev1.NamespaceNodeLease, o.GetName()); {
-		case err == nil:
-			related.Lease = lease.(*coordinationv1.Lease)
-		case !apierrors.IsNotFound(err):
-			return err
-		}
+	related, err := describeRelated(ctx, cl, o)
+	if err != nil {
+		return err
 	}
 	return printers.Describe(kc.Stdout, o, events, related, time.Now())
 }

@@ -80,7 +80,7 @@ func lookupResource(typ string) (api.Resource, error) {
 type getFlags struct {
 	output, selector, fieldSelector string
 	allNamespaces, watch, watchOnly bool
-	showLabels, noHeaders           bool
+	showLabels, noHeaders, showKind bool
 	labelColumns                    []string
 	// template prints -o jsonpath and custom-columns (nil for the other formats).
 	template printers.Generic
@@ -140,6 +140,7 @@ func (kc *kubectl) getCommand() *cobra.Command {
 				}
 				return kc.watch(cmd.Context(), cl, targets[0], f, opts)
 			}
+			f.showKind = f.showKind || multipleTypes(targets)
 			failed, printed, categoryOnly := false, false, true
 			for _, t := range targets {
 				// A blank line between two types' output.
@@ -172,6 +173,7 @@ func (kc *kubectl) getCommand() *cobra.Command {
 	c.Flags().BoolVarP(&f.watch, "watch", "w", false, "After listing/getting the requested object, watch for changes")
 	c.Flags().BoolVar(&f.watchOnly, "watch-only", false, "Watch for changes to the requested object(s), without listing/getting first")
 	c.Flags().BoolVar(&f.showLabels, "show-labels", false, "When printing, show all labels as the last column")
+	c.Flags().BoolVar(&f.showKind, "show-kind", false, "If present, list the resource type for the requested object(s).")
 	c.Flags().BoolVar(&f.noHeaders, "no-headers", false, "When using the default or custom-column output format, don't print headers")
 	c.Flags().StringSliceVarP(&f.labelColumns, "label-columns", "L", nil, "Accepts a comma separated list of labels that are going to be presented as columns")
 	return c
@@ -179,7 +181,18 @@ func (kc *kubectl) getCommand() *cobra.Command {
 
 func (kc *kubectl) tableOptions(f getFlags, withNS bool) printers.TableOptions {
 	return printers.TableOptions{Wide: f.output == "wide", NoHeaders: f.noHeaders, WithNamespace: withNS,
-		ShowLabels: f.showLabels, LabelColumns: f.labelColumns, Now: time.Now()}
+		ShowLabels: f.showLabels, LabelColumns: f.labelColumns, ShowKind: f.showKind, Now: time.Now()}
+}
+
+// multipleTypes is kubectl's MultipleTypesRequested: "all", or more than
+// one type among the arguments, makes get name each object's kind.
+func multipleTypes(targets []target) bool {
+	for _, t := range targets {
+		if t.ofCategory || t.res.Name != targets[0].res.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // getTarget prints one resource type's objects, calling before first

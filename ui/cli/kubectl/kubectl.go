@@ -1,4 +1,4 @@
-// Package kubectl is podlab's kubectl: its verbs (apply, create, run, get,
+// Package kubectl is podlab's kubectl: its verbs (apply, create, expose, run, get,
 // describe, logs, exec, attach, port-forward, delete, label, annotate, edit,
 // wait, explain, set, rollout, scale, taint, cordon, uncordon, api-resources,
 // version) with
@@ -17,7 +17,7 @@ type kubectl struct{ *cmdenv.Env }
 
 // Verbs are kubectl's commands, by the group of podlab's help they stand in.
 type Verbs struct {
-	Basic   []*cobra.Command // apply, create, run, explain, get, delete, label, annotate, edit, wait, set
+	Basic   []*cobra.Command // apply, create, expose, run, explain, get, delete, label, annotate, edit, wait, set
 	Deploy  []*cobra.Command // rollout, scale
 	Debug   []*cobra.Command // describe, logs, exec, attach, port-forward
 	Cluster []*cobra.Command // taint, cordon, uncordon
@@ -28,7 +28,7 @@ type Verbs struct {
 func Commands(env *cmdenv.Env) Verbs {
 	kc := &kubectl{env}
 	return Verbs{
-		Basic: []*cobra.Command{kc.applyCommand(), kc.createCommand(), kc.runCommand(), kc.explainCommand(), kc.getCommand(),
+		Basic: []*cobra.Command{kc.applyCommand(), kc.createCommand(), kc.exposeCommand(), kc.runCommand(), kc.explainCommand(), kc.getCommand(),
 			kc.deleteCommand(), kc.labelCommand("label"), kc.labelCommand("annotate"), kc.editCommand(), kc.waitCommand(), kc.setCommand()},
 		Deploy:  []*cobra.Command{kc.rolloutCommand(), kc.scaleCommand()},
 		Debug:   []*cobra.Command{kc.describeCommand(), kc.logsCommand(), kc.execCommand(), kc.attachCommand(), kc.portForwardCommand(), kc.explainScheduleCommand()},

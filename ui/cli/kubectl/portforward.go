@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/podlab/podlab/runtime/api"
 )
 
 func (kc *kubectl) portForwardCommand() *cobra.Command {
 	var addresses []string
+	var podRunningTimeout time.Duration
 	c := &cobra.Command{
 		Use:   "port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
 		Short: "Forward one or more local ports to a pod",
@@ -25,6 +25,9 @@ func (kc *kubectl) portForwardCommand() *cobra.Command {
   # Listen on a random port locally, forwarding to 5000 in the pod
   podlab port-forward pod/mypod :5000
 
+  # Listen on port 8443 locally, forwarding to the targetPort of the Service's port named "https" in a pod selected by the Service
+  podlab port-forward service/myservice 8443:https
+
   # Listen on port 8888 on all addresses, forwarding to 5000 in the pod
   podlab port-forward --address 0.0.0.0 pod/mypod 8888:5000`,
 		ValidArgsFunction: kc.completePods,
@@ -32,23 +35,36 @@ func (kc *kubectl) portForwardCommand() *cobra.Command {
 			if len(args) < 2 {
 				return fmt.Errorf("TYPE/NAME and list of ports are required for port-forward\nSee '%s -h' for help and examples", cmd.CommandPath())
 			}
-			name, err := podName(args[0])
-			if err != nil {
-				return err
-			}
 			cl, err := kc.Client(cmd)
 			if err != nil {
 				return err
 			}
-			o, err := cl.Get(cmd.Context(), api.Pods, kc.NS(), name)
+			obj, err := kc.objectArg(cmd.Context(), cl, args[0])
 			if err != nil {
 				return err
 			}
-			pod := o.(*corev1.Pod)
-			specs, err := namedPortsToNumbers(args[1:], pod)
+			// kubectl forwards to one pod: the object's most active one.
+			pod, err := attachablePod(cmd.Context(), cl, obj, podRunningTimeout)
 			if err != nil {
 				return err
 			}
+			var specs []string
+			if svc, ok := obj.(*corev1.Service); ok {
+				// A Service's ports go to the container ports they target.
+				if err := checkUDPPorts(args[1:], svc); err != nil {
+					return err
+				}
+				specs, err = servicePortsToTargets(args[1:], svc, pod)
+			} else {
+				if err := checkUDPPorts(args[1:], pod); err != nil {
+					return err
+				}
+				specs, err = namedPortsToNumbers(args[1:], pod)
+			}
+			if err != nil {
+				return err
+			}
+			name := pod.Name
 			if pod.Status.Phase != corev1.PodRunning {
 				return fmt.Errorf("unable to forward port because pod is not running. Current status=%v", pod.Status.Phase)
 			}
@@ -56,6 +72,7 @@ func (kc *kubectl) portForwardCommand() *cobra.Command {
 			return cl.PortForward(cmd.Context(), kc.NS(), name, addresses, specs, nil, kc.Stdout, kc.Stderr)
 		},
 	}
+	c.Flags().DurationVar(&podRunningTimeout, "pod-running-timeout", time.Minute, "The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running")
 	c.Flags().StringSliceVar(&addresses, "address", []string{"localhost"}, "Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, kubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.")
 	return c
 }

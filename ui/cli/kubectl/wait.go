@@ -2,12 +2,12 @@ package kubectl
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/podlab/podlab/runtime/api"
@@ -124,21 +124,28 @@ func waitCondition(spec string) (func(api.Object) bool, error) {
 
 type condition struct{ typ, status string }
 
+// conditionsOf reads status.conditions[].type and .status of any kind, as
+// kubectl wait does on the unstructured object (Deployments, Jobs,
+// DaemonSets and PodDisruptionBudgets have them too).
 func conditionsOf(obj api.Object) []condition {
-	var out []condition
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		for _, c := range o.Status.Conditions {
-			out = append(out, condition{string(c.Type), string(c.Status)})
-		}
-	case *corev1.Node:
-		for _, c := range o.Status.Conditions {
-			out = append(out, condition{string(c.Type), string(c.Status)})
-		}
-	case *corev1.Namespace:
-		for _, c := range o.Status.Conditions {
-			out = append(out, condition{string(c.Type), string(c.Status)})
-		}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Status struct {
+			Conditions []struct {
+				Type   string `json:"type"`
+				Status string `json:"status"`
+			} `json:"conditions"`
+		} `json:"status"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return nil
+	}
+	out := make([]condition, 0, len(doc.Status.Conditions))
+	for _, c := range doc.Status.Conditions {
+		out = append(out, condition{c.Type, c.Status})
 	}
 	return out
 }

@@ -7,29 +7,33 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/podlab/podlab/runtime/api"
 )
 
 // Describe writes kubectl describe's page for obj. events are those about
 // obj (printed for pods, nodes, config maps and other kinds, as kubectl
-// does; not for namespaces and secrets); related is what a node's page
-// shows beside the node (nil for other kinds). now is the instant ages are
+// does; not for namespaces and secrets); related is what the page shows
+// beside the object (see Related; nil reads as none). now is the instant ages are
 // measured from. Nothing passed in is modified.
 func Describe(w io.Writer, obj api.Object, events []corev1.Event, related *Related, now time.Time) error {
 	tw := newDescribeWriter(w)
 	p := prefixWriter{w: tw}
+	rel := Related{}
+	if related != nil {
+		rel = *related
+	}
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		describePod(p, o, now)
 		describeEvents(p, events, now)
 	case *corev1.Node:
-		if related == nil {
-			related = &Related{}
-		}
-		describeNode(p, o, *related, now)
+		describeNode(p, o, rel, now)
 		describeEvents(p, events, now)
 	case *corev1.Namespace:
 		describeNamespace(p, o)
@@ -38,6 +42,36 @@ func Describe(w io.Writer, obj api.Object, events []corev1.Event, related *Relat
 		describeEvents(p, events, now)
 	case *corev1.Secret:
 		describeSecret(p, o)
+	case *corev1.Service:
+		describeService(p, o, rel.EndpointSlices)
+		describeEvents(p, events, now)
+	case *corev1.Endpoints:
+		describeEndpoints(p, o)
+		describeEvents(p, events, now)
+	case *discoveryv1.EndpointSlice:
+		describeEndpointSlice(p, o)
+		describeEvents(p, events, now)
+	case *appsv1.Deployment:
+		describeDeployment(p, o, rel.OldReplicaSets, rel.NewReplicaSet)
+		describeEvents(p, events, now)
+	case *appsv1.ReplicaSet:
+		describeReplicaSet(p, o, CountPods(rel.Pods, string(o.UID)))
+		describeEvents(p, events, now)
+	case *corev1.ReplicationController:
+		describeReplicationController(p, o, CountPods(rel.Pods, string(o.UID)))
+		describeEvents(p, events, now)
+	case *appsv1.DaemonSet:
+		describeDaemonSet(p, o, CountPods(rel.Pods, string(o.UID)))
+		describeEvents(p, events, now)
+	case *appsv1.StatefulSet:
+		describeStatefulSet(p, o, CountPods(rel.Pods, string(o.UID)))
+		describeEvents(p, events, now)
+	case *batchv1.Job:
+		describeJob(p, o)
+		describeEvents(p, events, now)
+	case *batchv1.CronJob:
+		describeCronJob(p, o)
+		describeEvents(p, events, now)
 	default:
 		if err := describeGeneric(p, obj); err != nil {
 			return err
@@ -47,12 +81,19 @@ func Describe(w io.Writer, obj api.Object, events []corev1.Event, related *Relat
 	return tw.Flush()
 }
 
-// Related is what kubectl fetches beside a node for its page: the pods
-// bound to it and its heartbeat Lease in kube-node-lease (nil when it has
-// none).
+// Related is what kubectl fetches beside an object for its page: for a
+// node, the pods bound to it and its heartbeat Lease in kube-node-lease
+// (nil when it has none); for a ReplicaSet, ReplicationController,
+// DaemonSet or StatefulSet, the pods its selector matches (counted when
+// the object controls them); for a Service, its EndpointSlices; for a
+// Deployment, its old ReplicaSets and the new one (nil when none matches
+// its template).
 type Related struct {
-	Pods  []corev1.Pod
-	Lease *coordinationv1.Lease
+	Pods           []corev1.Pod
+	Lease          *coordinationv1.Lease
+	EndpointSlices []discoveryv1.EndpointSlice
+	OldReplicaSets []appsv1.ReplicaSet
+	NewReplicaSet  *appsv1.ReplicaSet
 }
 
 // prefixWriter is kubectl describe's PrefixWriter: each write is indented
@@ -105,7 +146,13 @@ func printMultiline(p prefixWriter, title string, items []string) {
 // lines; a value that is long or has several lines goes below its key, one
 // line each, two spaces in and cut at maxAnnotationLen-2 characters with "...".
 func printAnnotations(p prefixWriter, m map[string]string) {
-	p.write(0, "Annotations:\t")
+	printAnnotationsTitled(p, "Annotations", m)
+}
+
+// printAnnotationsTitled is printAnnotations under another title (a pod
+// template's "  Annotations").
+func printAnnotationsTitled(p prefixWriter, title string, m map[string]string) {
+	p.write(0, "%s:\t", title)
 	keys := make([]string, 0, len(m))
 	for _, k := range sortedKeys(m) {
 		if k != lastAppliedAnnotation {

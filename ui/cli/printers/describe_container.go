@@ -13,12 +13,14 @@ import (
 )
 
 // describeContainers writes the "Containers:" or "Init Containers:" block
-// (kubectl's describeContainers).
-func describeContainers(p prefixWriter, title string, pod *corev1.Pod, containers []corev1.Container, statuses []corev1.ContainerStatus) {
+// (kubectl's describeContainers). space is what kubectl puts before the
+// title inside a pod template ("  "); there each container's name moves
+// one space right, as kubectl's describeContainerBasicInfo does.
+func describeContainers(p prefixWriter, space, title string, pod *corev1.Pod, containers []corev1.Container, statuses []corev1.ContainerStatus) {
 	if len(containers) == 0 {
-		p.line(0, "%s: <none>", title)
+		p.line(0, "%s%s: <none>", space, title)
 	} else {
-		p.line(0, "%s:", title)
+		p.line(0, "%s%s:", space, title)
 	}
 	for i := range containers {
 		c := &containers[i]
@@ -28,12 +30,16 @@ func describeContainers(p prefixWriter, title string, pod *corev1.Pod, container
 				st = &statuses[j]
 			}
 		}
-		describeContainer(p, pod, c, st)
+		describeContainer(p, space != "", pod, c, st)
 	}
 }
 
-func describeContainer(p prefixWriter, pod *corev1.Pod, c *corev1.Container, st *corev1.ContainerStatus) {
-	p.line(1, "%s:", c.Name)
+func describeContainer(p prefixWriter, inTemplate bool, pod *corev1.Pod, c *corev1.Container, st *corev1.ContainerStatus) {
+	nameIndent := ""
+	if inTemplate {
+		nameIndent = " "
+	}
+	p.line(1, "%s%s:", nameIndent, c.Name)
 	if st != nil {
 		p.line(2, "Container ID:\t%s", st.ContainerID)
 	}
@@ -254,6 +260,9 @@ func describeEnv(p prefixWriter, pod *corev1.Pod, c *corev1.Container) {
 // scheme converts only metadata.name and metadata.namespace, so every other
 // field path shows an empty value.
 func fieldRefValue(pod *corev1.Pod, path string) string {
+	if pod == nil { // a pod template: kubectl passes no resolver and prints no value
+		return ""
+	}
 	switch path {
 	case "metadata.name":
 		return pod.Name

@@ -71,9 +71,9 @@ func describePod(p prefixWriter, pod *corev1.Pod, now time.Time) {
 		p.line(0, "NominatedNodeName:\t%s", pod.Status.NominatedNodeName)
 	}
 	if len(pod.Spec.InitContainers) > 0 {
-		describeContainers(p, "Init Containers", pod, pod.Spec.InitContainers, pod.Status.InitContainerStatuses)
+		describeContainers(p, "", "Init Containers", pod, pod.Spec.InitContainers, pod.Status.InitContainerStatuses)
 	}
-	describeContainers(p, "Containers", pod, pod.Spec.Containers, pod.Status.ContainerStatuses)
+	describeContainers(p, "", "Containers", pod, pod.Spec.Containers, pod.Status.ContainerStatuses)
 	if len(pod.Spec.ReadinessGates) > 0 {
 		p.line(0, "Readiness Gates:")
 		p.line(1, "Type\tStatus")
@@ -95,27 +95,27 @@ func describePod(p prefixWriter, pod *corev1.Pod, now time.Time) {
 			p.line(1, "%s \t%s ", c.Type, c.Status)
 		}
 	}
-	describeVolumes(p, pod.Spec.Volumes)
+	describeVolumes(p, "", pod.Spec.Volumes)
 	qos := pod.Status.QOSClass
 	if qos == "" {
 		qos = podQOS(pod)
 	}
 	p.line(0, "QoS Class:\t%s", qos)
 	printLabels(p, "Node-Selectors", pod.Spec.NodeSelector)
-	describeTolerations(p, pod.Spec.Tolerations)
+	describeTolerations(p, "Tolerations", pod.Spec.Tolerations)
 }
 
 // describeTolerations is kubectl's printPodTolerationsMultiline, sorted by
 // key: "key=value:Effect", " op=Exists" for a valueless Exists, and
 // " for Ns" with tolerationSeconds.
-func describeTolerations(p prefixWriter, ts []corev1.Toleration) {
+func describeTolerations(p prefixWriter, title string, ts []corev1.Toleration) {
 	sorted := append([]corev1.Toleration(nil), ts...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
 	lines := make([]string, 0, len(sorted))
 	for _, t := range sorted {
 		lines = append(lines, tolerationString(t))
 	}
-	printMultiline(p, "Tolerations", lines)
+	printMultiline(p, title, lines)
 }
 
 func tolerationString(t corev1.Toleration) string {

@@ -7,15 +7,21 @@ import (
 )
 
 // describeVolumes is kubectl's "Volumes:" block with the type lines of its
-// print*VolumeSource functions for the volume kinds a lab pod uses.
-func describeVolumes(p prefixWriter, vols []corev1.Volume) {
+// print*VolumeSource functions for the volume kinds a lab pod uses. space
+// prefixes the title inside a pod template, where each volume's name moves
+// one space right (kubectl's describeVolumes).
+func describeVolumes(p prefixWriter, space string, vols []corev1.Volume) {
 	if len(vols) == 0 {
-		p.line(0, "Volumes:\t<none>")
+		p.line(0, "%sVolumes:\t<none>", space)
 		return
 	}
-	p.line(0, "Volumes:")
+	p.line(0, "%sVolumes:", space)
+	nameIndent := ""
+	if space != "" {
+		nameIndent = " "
+	}
 	for _, v := range vols {
-		p.line(1, "%s:", v.Name)
+		p.line(1, "%s%s:", nameIndent, v.Name)
 		switch {
 		case v.HostPath != nil:
 			typ := "<none>"

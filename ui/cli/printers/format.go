@@ -29,6 +29,11 @@ type TableOptions struct {
 	WithNamespace bool // -A: a NAMESPACE column first (namespaced resources only)
 	ShowLabels    bool
 	LabelColumns  []string // -L
+	// ShowKind prefixes each name with its kind (kubectl's --show-kind,
+	// implied when several types are asked for): "pod/web",
+	// "deployment.apps/web".
+	ShowKind bool
+	kind     string // the prefix, set per resource by forResource
 	// Now is the instant ages are measured from; callers must set it (a zero
 	// Now makes every age "<invalid>").
 	Now time.Time

@@ -38,8 +38,15 @@ func layout(t *metav1.Table, opts TableOptions) []column {
 		if def.Priority != 0 && !opts.Wide {
 			continue
 		}
+		prefix := ""
+		if i == 0 && def.Name == "Name" && opts.kind != "" {
+			prefix = opts.kind + "/"
+		}
 		cols = append(cols, column{strings.ToUpper(def.Name), func(r metav1.TableRow) any {
 			if i < len(r.Cells) {
+				if prefix != "" {
+					return prefix + cellText(r.Cells[i])
+				}
 				return r.Cells[i]
 			}
 			return nil

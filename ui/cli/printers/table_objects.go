@@ -2,6 +2,7 @@ package printers
 
 import (
 	"io"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +21,20 @@ func forResource(res api.Resource, opts TableOptions) TableOptions {
 	if !res.Namespaced {
 		opts.WithNamespace = false
 	}
+	if opts.ShowKind {
+		opts.kind = KindPrefix(res)
+	}
 	return opts
+}
+
+// KindPrefix is how kubectl names a resource's kind before its objects'
+// names: the kind in lower case, with its group unless core ("pod",
+// "deployment.apps").
+func KindPrefix(res api.Resource) string {
+	if res.Group == "" {
+		return strings.ToLower(res.Kind)
+	}
+	return strings.ToLower(res.Kind) + "." + res.Group
 }
 
 // PrintTable writes objects of one resource as kubectl get's table: their

@@ -220,3 +220,24 @@ func TestAge(t *testing.T) {
 		}
 	}
 }
+
+// With several types asked for, kubectl names each object's kind before
+// its name, with the group unless core.
+func TestShowKindNamesKindAndGroup(t *testing.T) {
+	opts := TableOptions{Now: now, ShowKind: true, WithNamespace: true}
+	var buf bytes.Buffer
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "game-config", Namespace: "default", CreationTimestamp: ago(time.Minute)}}
+	if err := PrintTable(&buf, api.ConfigMaps, []api.Object{cm}, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAMESPACE   NAME                    DATA   AGE\ndefault     configmap/game-config   0      60s\n"
+	if buf.String() != want {
+		t.Errorf("configmaps:\n%s\nwant:\n%s", buf.String(), want)
+	}
+	if got := KindPrefix(api.Deployments); got != "deployment.apps" {
+		t.Errorf("deployments: %q", got)
+	}
+	if got := KindPrefix(api.Pods); got != "pod" {
+		t.Errorf("pods: %q", got)
+	}
+}
