@@ -9,7 +9,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -89,7 +88,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	podReg, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.addPod,
 		UpdateFunc: c.updatePod,
-		DeleteFunc: c.deletePod,
+		DeleteFunc: func(obj any) { c.deletePod(obj, true) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job controller: watching pods: %w", err)
@@ -162,7 +161,7 @@ func podKey(p *corev1.Pod) string { return p.Namespace + "/" + p.Name }
 func (c *Controller) addPod(obj any) {
 	pod := obj.(*corev1.Pod)
 	if pod.DeletionTimestamp != nil {
-		c.deletePod(pod)
+		c.deletePod(pod, false)
 		return
 	}
 	if ref := metav1.GetControllerOf(pod); ref != nil {
@@ -196,7 +195,7 @@ func (c *Controller) updatePod(oldObj, curObj any) {
 		}
 	}
 	if cur.DeletionTimestamp != nil {
-		c.deletePod(cur)
+		c.deletePod(cur, false)
 	}
 	oldRef, curRef := metav1.GetControllerOf(old), metav1.GetControllerOf(cur)
 	if oldRef != nil && (curRef == nil || curRef.UID != oldRef.UID) {
@@ -218,10 +217,12 @@ func (c *Controller) updatePod(oldObj, curObj any) {
 	c.enqueueSelecting(cur)
 }
 
-// deletePod: a pod of a job gone (or going) is an observed deletion, and
-// its finalizer can no longer be waited for.
-func (c *Controller) deletePod(obj any) {
-	final := false
+// deletePod: a pod of a job gone (final: the informer's delete) or going
+// is an observed deletion. A pod gone has no finalizer left to remove,
+// whatever its last state says: the apiserver deletes a terminating pod
+// whose last finalizer goes without storing that change, so the delete
+// event still shows the finalizer (upstream's deletePod(final=true)).
+func (c *Controller) deletePod(obj any, final bool) {
 	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj, final = d.Obj, true
 	}
@@ -235,11 +236,8 @@ func (c *Controller) deletePod(obj any) {
 	}
 	key := jobKey(j)
 	c.exp.DeletionObserved(key, podKey(pod))
-	if final || pod.DeletionTimestamp == nil || !hasFinalizer(pod) {
-		// A pod gone from the store has no finalizer left to remove.
-		if _, err := c.pods.Pods(pod.Namespace).Get(pod.Name); apierrors.IsNotFound(err) {
-			c.exp.finalizerRemovalObserved(key, string(pod.UID))
-		}
+	if final || !hasFinalizer(pod) {
+		c.exp.finalizerRemovalObserved(key, string(pod.UID))
 	}
 	c.queue.Add(key)
 }
